@@ -1,0 +1,81 @@
+import { Agent, errors, request, type Dispatcher } from 'undici';
+
+export const RESPONSE_BODY_LIMIT = 4096;
+
+export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'http_status' | 'network';
+
+export interface PostResult {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** At most RESPONSE_BODY_LIMIT bytes of the response, as text. */
+  body: string;
+}
+
+export class DeliveryNetworkError extends Error {
+  override readonly name = 'DeliveryNetworkError';
+  constructor(
+    readonly errorClass: ErrorClass,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpClient {
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Outbound POSTs over one keep-alive undici Agent: connections to a destination are reused across
+ * attempts. Redirects are never followed.
+ */
+export function createHttpClient(options: { dispatcher?: Dispatcher } = {}): HttpClient {
+  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000 } });
+  return {
+    async post(url, headers, body, timeoutMs) {
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        const response = await request(url, { method: 'POST', headers, body, signal, dispatcher });
+        return {
+          statusCode: response.statusCode,
+          headers: response.headers,
+          body: await readPrefix(response.body, RESPONSE_BODY_LIMIT),
+        };
+      } catch (error) {
+        throw classifyNetworkError(error, signal, timeoutMs);
+      }
+    },
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+async function readPrefix(stream: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/;
+
+export function classifyNetworkError(error: unknown, signal: AbortSignal, timeoutMs: number): DeliveryNetworkError {
+  if (signal.aborted || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return new DeliveryNetworkError('timeout', `no response within ${timeoutMs} ms`);
+  }
+  const cause = (error as { cause?: unknown })?.cause;
+  const code = String((error as { code?: unknown })?.code ?? (cause as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof errors.ConnectTimeoutError) return new DeliveryNetworkError('timeout', 'connect timeout');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new DeliveryNetworkError('dns', `DNS lookup failed (${code})`);
+  if (code === 'ECONNREFUSED') return new DeliveryNetworkError('connection_refused', 'connection refused');
+  if (TLS_CODE.test(code)) return new DeliveryNetworkError('tls', `TLS error (${code})`);
+  return new DeliveryNetworkError('network', code ? `${code}: ${message}` : message);
+}

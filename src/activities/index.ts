@@ -1,0 +1,174 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../config';
+import { createConfigQueries } from '../db/configs';
+import { createDeadLetterQueries } from '../db/dead-letters';
+import { createDeliveryQueries, type DeliveryContext } from '../db/deliveries';
+import type { Pool } from '../db/pool';
+import type { Logger } from '../logger';
+import { attemptReportSignal, type AttemptReport, FailureType, type RetrySettings } from '../shared/temporal';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
+import { sign } from './signing';
+
+export interface ActivityDeps {
+  pool: Pool;
+  http: HttpClient;
+  config: Pick<Config, 'DELIVERY_RETRY_MAX_INTERVAL'>;
+  /** Reports failed attempts back to the delivery workflow, for its status query and search attributes. */
+  temporal?: Pick<Client, 'workflow'>;
+  logger?: Logger;
+  userAgent: string;
+}
+
+export interface AttemptInput {
+  deliveryId: string;
+  retry: RetrySettings;
+  /** Epoch milliseconds at which the current retry window closes. */
+  windowEndsAt: number;
+}
+
+export interface AttemptResult {
+  attempt: number;
+  statusCode: number;
+  durationMs: number;
+}
+
+const RESERVED_HEADER = /^(host|content-length|content-type|webhook-.*)$/i;
+
+export function createActivities(deps: ActivityDeps) {
+  const deliveries = createDeliveryQueries(deps.pool);
+  const configs = createConfigQueries(deps.pool);
+  const deadLetters = createDeadLetterQueries(deps.pool);
+
+  async function reportAttempt(report: AttemptReport): Promise<void> {
+    const workflowId = Context.current().info.workflowExecution?.workflowId;
+    if (!deps.temporal || !workflowId) return;
+    try {
+      await deps.temporal.workflow.getHandle(workflowId).signal(attemptReportSignal, report);
+    } catch (error) {
+      deps.logger?.warn({ err: error, workflowId }, 'could not report attempt to the workflow');
+    }
+  }
+
+  /** Delay before the next server-side retry, or null when the window closes first. */
+  function nextAttemptDelay(input: AttemptInput, attempt: number, retryAfterMs: number | null): number | null {
+    const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = input.retry;
+    const backoff = Math.min(initialIntervalMs * backoffCoefficient ** (attempt - 1), maximumIntervalMs);
+    const delay = retryAfterMs ?? backoff;
+    return Date.now() + delay < input.windowEndsAt ? delay : null;
+  }
+
+  return {
+    /** One signed POST of one delivery. Throws an ApplicationFailure that the RetryPolicy acts on. */
+    async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
+      const ctx = await deliveries.loadDeliveryContext(input.deliveryId);
+      if (!ctx) {
+        throw ApplicationFailure.create({ type: FailureType.DELIVERY_NOT_FOUND, message: `delivery ${input.deliveryId} not found`, nonRetryable: true });
+      }
+      if (ctx.url === null || ctx.secret === null) {
+        throw ApplicationFailure.create({ type: FailureType.CONFIG_DISABLED, message: `config ${ctx.config_id} was deleted`, nonRetryable: true });
+      }
+      if (!ctx.enabled) {
+        throw ApplicationFailure.create({
+          type: FailureType.CONFIG_DISABLED,
+          message: `config ${ctx.config_id} is disabled (${ctx.disabled_reason ?? 'no reason given'})`,
+          nonRetryable: true,
+        });
+      }
+
+      const body = JSON.stringify({ type: ctx.event_name, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
+      const headers = buildHeaders(ctx, body, deps.userAgent);
+      const startedAt = new Date();
+      let result: PostResult | undefined;
+      let failure: DeliveryNetworkError | undefined;
+      try {
+        result = await deps.http.post(ctx.url, headers, body, ctx.timeout_ms ?? 15_000);
+      } catch (error) {
+        if (!(error instanceof DeliveryNetworkError)) throw error;
+        failure = error;
+      }
+      const durationMs = Date.now() - startedAt.getTime();
+      const statusCode = result?.statusCode ?? null;
+      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      const gone = statusCode === 410;
+      const retryAfterMs = result ? parseRetryAfter(result, deps.config.DELIVERY_RETRY_MAX_INTERVAL) : null;
+      const temporalAttempt = Context.current().info.attempt;
+      const delay = ok || gone ? null : nextAttemptDelay(input, temporalAttempt, retryAfterMs);
+      const errorClass = ok ? null : (failure?.errorClass ?? 'http_status');
+      const errorMessage = ok ? null : (failure?.message ?? `HTTP ${statusCode}`);
+
+      const attempt = await deliveries.recordAttempt({
+        deliveryId: ctx.delivery_id,
+        startedAt,
+        durationMs,
+        statusCode,
+        errorClass,
+        error: errorMessage,
+        responseBody: result?.body ?? null,
+        status: ok ? 'delivered' : 'retrying',
+        nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
+      });
+      if (ok) return { attempt, statusCode, durationMs };
+
+      if (gone) {
+        await configs.disableConfig(ctx.org_id, ctx.config_id, 'gone');
+        throw ApplicationFailure.create({ type: FailureType.GONE, message: 'endpoint answered 410 Gone; config disabled', nonRetryable: true });
+      }
+      await reportAttempt({
+        attempt,
+        statusCode,
+        errorClass: errorClass ?? 'http_status',
+        error: errorMessage ?? 'failed',
+        nextAttemptAt: delay === null ? null : new Date(Date.now() + delay).toISOString(),
+      });
+      throw ApplicationFailure.create({
+        type: failure ? FailureType.NETWORK : FailureType.HTTP_STATUS,
+        message: errorMessage ?? 'failed',
+        details: [{ statusCode, errorClass }],
+        nextRetryDelay: retryAfterMs ?? undefined,
+      });
+    },
+
+    async recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: string }) {
+      const row = await deadLetters.recordDeadLetter(input.deliveryId, input.reason, new Date(input.expiresAt));
+      return { attemptCount: row?.attempt_count ?? 0, lastError: row?.last_error ?? null };
+    },
+
+    async markDeadLetterRetried(input: { deliveryId: string }): Promise<void> {
+      await deadLetters.markDeadLetterRetried(input.deliveryId);
+    },
+
+    async markExpired(input: { deliveryId: string }): Promise<void> {
+      await deadLetters.markExpired(input.deliveryId);
+    },
+  };
+}
+
+function buildHeaders(ctx: DeliveryContext, body: string, userAgent: string): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const secrets = [ctx.secret as string];
+  if (ctx.previous_secret && ctx.previous_secret_expires_at && ctx.previous_secret_expires_at.getTime() > Date.now()) {
+    secrets.push(ctx.previous_secret);
+  }
+  const custom = Object.fromEntries(Object.entries(ctx.headers ?? {}).filter(([name]) => !RESERVED_HEADER.test(name)));
+  return {
+    'user-agent': userAgent,
+    ...custom,
+    'content-type': 'application/json',
+    'webhook-id': ctx.delivery_id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': sign(secrets, ctx.delivery_id, timestamp, body),
+  };
+}
+
+/** `Retry-After` on 429 and 503, in seconds or as an HTTP date, capped at the maximum interval. */
+function parseRetryAfter(result: PostResult, maxIntervalMs: number): number | null {
+  if (result.statusCode !== 429 && result.statusCode !== 503) return null;
+  const raw = result.headers['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return null;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  if (!Number.isFinite(seconds)) return null;
+  return Math.min(Math.max(seconds, 0), maxIntervalMs);
+}

@@ -1,0 +1,67 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import type { Logger } from '../logger';
+import { createDeliveryDispatcher } from './dispatcher';
+import { BadRequestError, createErrorHandler, NotFoundError } from './errors';
+import { createPublisher } from './publisher';
+import { configsRouter } from './routes/configs';
+import { deliveriesRouter } from './routes/deliveries';
+import { eventTypesRouter } from './routes/event-types';
+import { eventsRouter } from './routes/events';
+import { healthRouter } from './routes/health';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config });
+  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
+    });
+    next();
+  });
+
+  app.use(healthRouter(deps));
+
+  app.use((req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      next(new BadRequestError('expected a JSON body with content-type application/json', '(body)'));
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES, strict: true }));
+
+  app.use(eventTypesRouter(deps));
+  app.use(configsRouter(deps));
+  app.use(eventsRouter({ ...deps, publisher }));
+  app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
+
+  app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
+  app.use(createErrorHandler(logger));
+  return app;
+}

@@ -1,0 +1,95 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Config, retrySettings } from '../config';
+import {
+  DELIVERY_WORKFLOW_TYPE,
+  type DeliveryWorkflowInput,
+  retrySignal,
+  type RetryRequest,
+  searchAttributes,
+} from '../shared/temporal';
+
+export interface DeliveryRef {
+  deliveryId: string;
+  eventId: string;
+  orgId: string;
+  configId: string;
+  eventName: string;
+  workflowId: string;
+}
+
+export type DispatcherConfig = Pick<
+  Config,
+  | 'TEMPORAL_TASK_QUEUE'
+  | 'DELIVERY_RETRY_INITIAL_INTERVAL'
+  | 'DELIVERY_RETRY_BACKOFF'
+  | 'DELIVERY_RETRY_MAX_INTERVAL'
+  | 'DELIVERY_RETRY_WINDOW'
+  | 'DEAD_LETTER_RETENTION'
+>;
+
+/** Starts and signals delivery workflows; the only code that knows their start options. */
+export function createDeliveryDispatcher(deps: { temporal: Client; config: DispatcherConfig }) {
+  const { temporal, config } = deps;
+
+  const startOptions = (ref: DeliveryRef) => {
+    const input: DeliveryWorkflowInput = {
+      deliveryId: ref.deliveryId,
+      eventId: ref.eventId,
+      orgId: ref.orgId,
+      configId: ref.configId,
+      eventName: ref.eventName,
+      retry: retrySettings(config as Config),
+      deadLetterRetentionMs: config.DEAD_LETTER_RETENTION,
+    };
+    return {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: ref.workflowId,
+      args: [input] as [DeliveryWorkflowInput],
+      // A repeated start of a running or finished delivery is harmless: it starts nothing.
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      typedSearchAttributes: [
+        { key: searchAttributes.orgId, value: ref.orgId },
+        { key: searchAttributes.eventName, value: ref.eventName },
+        { key: searchAttributes.configId, value: ref.configId },
+        { key: searchAttributes.deliveryStatus, value: 'pending' },
+      ],
+    };
+  };
+
+  return {
+    /** Starts one workflow per delivery, concurrently. Resolves with the ids that have a workflow. */
+    async start(refs: readonly DeliveryRef[]): Promise<{ started: string[]; failed: { deliveryId: string; error: unknown }[] }> {
+      const results = await Promise.allSettled(
+        refs.map(async (ref) => {
+          try {
+            await temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, startOptions(ref));
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          }
+          return ref.deliveryId;
+        }),
+      );
+      const started: string[] = [];
+      const failed: { deliveryId: string; error: unknown }[] = [];
+      results.forEach((result, i) => {
+        if (result.status === 'fulfilled') started.push(result.value);
+        else failed.push({ deliveryId: refs[i].deliveryId, error: result.reason });
+      });
+      return { started, failed };
+    },
+
+    /** Sends `retry` to the delivery's workflow, starting it first if it never started. */
+    async retry(ref: DeliveryRef, request: RetryRequest): Promise<void> {
+      const { workflowIdConflictPolicy: _alwaysExisting, ...options } = startOptions(ref);
+      // A finished run is never started again (REJECT_DUPLICATE): that throws WorkflowExecutionAlreadyStartedError.
+      await temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
+        ...options,
+        signal: retrySignal,
+        signalArgs: [request],
+      });
+    },
+  };
+}
+
+export type DeliveryDispatcher = ReturnType<typeof createDeliveryDispatcher>;

@@ -1,0 +1,112 @@
+import { Router } from 'express';
+import { generateSecret } from '../../activities/signing';
+import type { Config } from '../../config';
+import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../../db/configs';
+import { createEventTypeQueries } from '../../db/event-types';
+import { type Db, type Pool, withTransaction } from '../../db/pool';
+import { NotFoundError, ValidationError } from '../errors';
+import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody } from '../validation';
+import { configView } from '../views';
+
+async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
+  const names = eventNames.filter((name) => name !== '*');
+  const unknown = await createEventTypeQueries(db).findUnknownEventTypes(names);
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      unknown.map((name) => ({ field: `eventNames[${eventNames.indexOf(name)}]`, message: `event type "${name}" is not registered` })),
+    );
+  }
+}
+
+const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
+  url: row.url,
+  eventNames: row.event_names,
+  enabled: row.enabled,
+  description: row.description,
+  headers: row.headers,
+  timeoutMs: row.timeout_ms,
+});
+
+export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_ROTATION_OVERLAP'> }): Router {
+  const router = Router();
+  const queries = createConfigQueries(deps.pool);
+
+  router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const body = parseInput(putConfigBody, req.body);
+    await assertRegistered(deps.pool, body.eventNames);
+    const fields: ConfigFields = {
+      url: body.url,
+      eventNames: [...new Set(body.eventNames)],
+      enabled: body.enabled,
+      description: body.description ?? null,
+      headers: body.headers ?? {},
+      timeoutMs: body.timeoutMs,
+    };
+    const generated = generateSecret();
+    const { created, config } = await queries.putConfig(orgId, configId, fields, body.secret ?? null, generated);
+    res.status(created ? 201 : 200).json(configView(config, { includeSecret: created }));
+  });
+
+  router.get('/webhooks/:orgId/configs', async (req, res) => {
+    const { orgId } = parseInput(orgParams, req.params, 'path');
+    const { cursor, limit } = parseInput(listQuery, req.query, 'query');
+    const page = await queries.listConfigs(orgId, cursor ?? null, limit);
+    res.json({ items: page.items.map((row) => configView(row)), nextCursor: page.nextCursor });
+  });
+
+  router.get('/webhooks/:orgId/configs/:configId', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const row = await queries.getConfig(orgId, configId);
+    if (!row) throw new NotFoundError(`config ${configId}`);
+    res.json(configView(row));
+  });
+
+  router.get('/webhooks/:orgId/configs/:configId/secret', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const row = await queries.getConfig(orgId, configId);
+    if (!row) throw new NotFoundError(`config ${configId}`);
+    const previousLive = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
+    res.json({
+      secret: row.secret,
+      previousSecret: previousLive ? row.previous_secret : null,
+      previousSecretExpiresAt: previousLive ? row.previous_secret_expires_at?.toISOString() : null,
+    });
+  });
+
+  router.patch('/webhooks/:orgId/configs/:configId', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const patch = parseInput(patchConfigBody, req.body);
+    const updated = await withTransaction(deps.pool, async (client) => {
+      const txQueries = createConfigQueries(client);
+      const current = await txQueries.getConfigForUpdate(orgId, configId);
+      if (!current) throw new NotFoundError(`config ${configId}`);
+      if (patch.eventNames) await assertRegistered(client, patch.eventNames);
+      const fields: ConfigFields = {
+        ...fieldsOf(current),
+        ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
+      };
+      fields.eventNames = [...new Set(fields.eventNames)];
+      return (await txQueries.putConfig(orgId, configId, fields, null, current.secret)).config;
+    });
+    res.json(configView(updated));
+  });
+
+  router.delete('/webhooks/:orgId/configs/:configId', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    if (!(await queries.deleteConfig(orgId, configId))) throw new NotFoundError(`config ${configId}`);
+    res.status(204).end();
+  });
+
+  router.post('/webhooks/:orgId/configs/:configId/secret/rotate', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const row = await queries.rotateSecret(orgId, configId, generateSecret(), deps.config.SECRET_ROTATION_OVERLAP);
+    if (!row) throw new NotFoundError(`config ${configId}`);
+    res.json({
+      secret: row.secret,
+      previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,144 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { Config } from '../../config';
+import { createConfigQueries } from '../../db/configs';
+import { createDeadLetterQueries } from '../../db/dead-letters';
+import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
+import { type Pool, withTransaction } from '../../db/pool';
+import { deliveryWorkflowId } from '../../shared/temporal';
+import type { DeliveryDispatcher, DeliveryRef } from '../dispatcher';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Publisher } from '../publisher';
+import { deadLetterFilter, deadLettersQuery, deliveriesQuery, deliveryParams, orgParams, parseInput } from '../validation';
+import { deadLetterView, deliverySummaryView, deliveryView } from '../views';
+
+const BULK_RETRY_LIMIT = 1000;
+const SIGNAL_CONCURRENCY = 32;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
+  }
+}
+
+const refOf = (row: Pick<DeliveryRow, 'delivery_id' | 'event_id' | 'org_id' | 'config_id' | 'event_name' | 'workflow_id'>): DeliveryRef => ({
+  deliveryId: row.delivery_id,
+  eventId: row.event_id,
+  orgId: row.org_id,
+  configId: row.config_id,
+  eventName: row.event_name,
+  workflowId: row.workflow_id,
+});
+
+async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<boolean>): Promise<number> {
+  let next = 0;
+  let succeeded = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (await work(item)) succeeded++;
+    }
+  });
+  await Promise.all(lanes);
+  return succeeded;
+}
+
+export function deliveriesRouter(deps: {
+  pool: Pool;
+  dispatcher: DeliveryDispatcher;
+  publisher: Publisher;
+  config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>;
+}): Router {
+  const router = Router();
+  const queries = createDeliveryQueries(deps.pool);
+  const deadLetters = createDeadLetterQueries(deps.pool);
+
+  /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
+  async function redeliver(row: DeliveryRow): Promise<string> {
+    const config = await createConfigQueries(deps.pool).getConfig(row.org_id, row.config_id);
+    if (!config) throw new ConflictError(`config ${row.config_id} no longer exists`);
+    const deliveryId = randomUUID();
+    const ref: DeliveryRef = { ...refOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
+    await withTransaction(deps.pool, async (client) => {
+      const txQueries = createDeliveryQueries(client);
+      const event = await txQueries.getEvent(row.org_id, row.event_id);
+      if (!event) throw new ConflictError(`event ${row.event_id} no longer exists`);
+      await txQueries.insertDeliveries(event, [ref], row.delivery_id);
+    });
+    await deps.publisher.startDeliveries([ref]);
+    return deliveryId;
+  }
+
+  router.get('/webhooks/:orgId/deliveries', async (req, res) => {
+    const { orgId } = parseInput(orgParams, req.params, 'path');
+    const { cursor, limit, ...filter } = parseInput(deliveriesQuery, req.query, 'query');
+    const page = await queries.listDeliveries(orgId, filter, cursor ? decodeCursor(cursor) : null, limit);
+    res.json({
+      items: page.items.map((row) => deliverySummaryView(row, deps.config)),
+      nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null,
+    });
+  });
+
+  router.get('/webhooks/:orgId/deliveries/:deliveryId', async (req, res) => {
+    const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
+    const row = await queries.getDelivery(orgId, deliveryId);
+    if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
+    res.json(deliveryView(row, await queries.listAttempts(deliveryId), deps.config));
+  });
+
+  router.post('/webhooks/:orgId/deliveries/:deliveryId/retry', async (req, res) => {
+    const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
+    const row = await queries.getDelivery(orgId, deliveryId);
+    if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
+    if (row.status === 'delivered' || row.status === 'expired') {
+      const newId = await redeliver(row);
+      res.status(202).json({ deliveryId: newId, retriedFrom: deliveryId, workflowId: deliveryWorkflowId(newId) });
+      return;
+    }
+    try {
+      await deps.dispatcher.retry(refOf(row), { reason: 'retry requested through the API' });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // The run finished between our read and the signal.
+      const newId = await redeliver(row);
+      res.status(202).json({ deliveryId: newId, retriedFrom: deliveryId, workflowId: deliveryWorkflowId(newId) });
+      return;
+    }
+    res.status(202).json({ deliveryId, workflowId: row.workflow_id });
+  });
+
+  router.get('/webhooks/:orgId/dead-letters', async (req, res) => {
+    const { orgId } = parseInput(orgParams, req.params, 'path');
+    const { limit, ...filter } = parseInput(deadLettersQuery, req.query, 'query');
+    const rows = await deadLetters.listDeadLetters(orgId, filter, limit);
+    res.json({ items: rows.map((row) => deadLetterView(row, deps.config)) });
+  });
+
+  router.post('/webhooks/:orgId/dead-letters/retry', async (req, res) => {
+    const { orgId } = parseInput(orgParams, req.params, 'path');
+    const filter = parseInput(deadLetterFilter, req.body ?? {});
+    const rows = await deadLetters.listDeadLetters(orgId, filter, BULK_RETRY_LIMIT);
+    const retried = await mapLimited(rows, SIGNAL_CONCURRENCY, async (row) => {
+      try {
+        await deps.dispatcher.retry(refOf(row), { reason: 'bulk dead-letter retry through the API' });
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+        throw error;
+      }
+    });
+    res.status(202).json({ retried, matched: rows.length });
+  });
+
+  return router;
+}

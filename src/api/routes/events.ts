@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { Config } from '../../config';
+import { createDeliveryQueries } from '../../db/deliveries';
+import type { Pool } from '../../db/pool';
+import { NotFoundError, ValidationError } from '../errors';
+import type { Publisher } from '../publisher';
+import { eventParams, idempotencyHeader, orgParams, orgPublishBody, parseInput, publishBody } from '../validation';
+import { eventView } from '../views';
+
+/** The body's `idempotencyKey` and the `Idempotency-Key` header are the same thing; they may not disagree. */
+function idempotencyKeyOf(bodyKey: string | undefined, header: unknown): string | undefined {
+  const headerKey = parseInput(idempotencyHeader, header ?? undefined);
+  if (bodyKey && headerKey && bodyKey !== headerKey) {
+    throw new ValidationError([{ field: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }]);
+  }
+  return bodyKey ?? headerKey;
+}
+
+export function eventsRouter(deps: { pool: Pool; publisher: Publisher; config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'> }): Router {
+  const router = Router();
+  const queries = createDeliveryQueries(deps.pool);
+
+  router.post('/events', async (req, res) => {
+    const body = parseInput(publishBody, req.body);
+    const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.get('idempotency-key'));
+    res.status(202).json(await deps.publisher.publish({ ...body, idempotencyKey }));
+  });
+
+  router.post('/webhooks/:orgId/events', async (req, res) => {
+    const { orgId } = parseInput(orgParams, req.params, 'path');
+    const body = parseInput(orgPublishBody, req.body);
+    const idempotencyKey = idempotencyKeyOf(body.idempotencyKey, req.get('idempotency-key'));
+    res.status(202).json(await deps.publisher.publish({ ...body, orgId, idempotencyKey }));
+  });
+
+  router.get('/webhooks/:orgId/events/:eventId', async (req, res) => {
+    const { orgId, eventId } = parseInput(eventParams, req.params, 'path');
+    const event = await queries.getEvent(orgId, eventId);
+    if (!event) throw new NotFoundError(`event ${eventId}`);
+    res.json(eventView(event, await queries.listDeliveriesOfEvent(eventId), deps.config));
+  });
+
+  return router;
+}

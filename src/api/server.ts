@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { createApp } from './app';
+import { closeServer } from './server-lifecycle';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config);
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-api' });
+  // Lazy: the API starts, and answers 503 where needed, while Temporal is still unreachable.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ pool, temporal, config, logger });
+  const server = app.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'API listening'));
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'API shutting down');
+      void closeServer(server)
+        .then(() => Promise.allSettled([connection.close(), pool.end()]))
+        .then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import type { Config } from '../config';
+import type { WebhookConfigRow } from '../db/configs';
+import type { DeadLetterRow } from '../db/dead-letters';
+import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
+import type { EventTypeRow } from '../db/event-types';
+
+/** JSON shapes of the REST API, built from rows. */
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function eventTypeView(row: EventTypeRow) {
+  return {
+    eventName: row.name,
+    description: row.description,
+    schema: row.schema,
+    archived: row.archived_at !== null,
+    archivedAt: iso(row.archived_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function configView(row: WebhookConfigRow, options: { includeSecret?: boolean } = {}) {
+  return {
+    orgId: row.org_id,
+    configId: row.config_id,
+    url: row.url,
+    eventNames: row.event_names,
+    enabled: row.enabled,
+    description: row.description,
+    headers: row.headers,
+    timeoutMs: row.timeout_ms,
+    disabledReason: row.disabled_reason,
+    disabledAt: iso(row.disabled_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    ...(options.includeSecret ? { secret: row.secret } : {}),
+  };
+}
+
+export function temporalUiUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string): string {
+  const base = config.TEMPORAL_UI_URL.replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function deliverySummaryView(row: DeliveryRow, config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>) {
+  return {
+    deliveryId: row.delivery_id,
+    eventId: row.event_id,
+    configId: row.config_id,
+    eventName: row.event_name,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    nextAttemptAt: iso(row.next_attempt_at),
+    deliveredAt: iso(row.delivered_at),
+    retriedFrom: row.retried_from,
+    workflowId: row.workflow_id,
+    temporalUiUrl: temporalUiUrl(config, row.workflow_id),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function deliveryView(row: DeliveryRow, attempts: AttemptRow[], config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>) {
+  return {
+    ...deliverySummaryView(row, config),
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      startedAt: iso(a.started_at),
+      durationMs: a.duration_ms,
+      statusCode: a.status_code,
+      error: a.error_class,
+      errorMessage: a.error,
+      responseBody: a.response_body,
+    })),
+  };
+}
+
+export function eventView(row: EventRow, deliveries: DeliveryRow[], config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>) {
+  return {
+    eventId: row.event_id,
+    orgId: row.org_id,
+    eventName: row.event_name,
+    data: row.data,
+    createdAt: iso(row.created_at),
+    deliveries: deliveries.map((d) => deliverySummaryView(d, config)),
+  };
+}
+
+export function deadLetterView(row: DeadLetterRow, config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>) {
+  return {
+    deliveryId: row.delivery_id,
+    eventId: row.event_id,
+    orgId: row.org_id,
+    configId: row.config_id,
+    eventName: row.event_name,
+    reason: row.reason,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    attemptCount: row.attempt_count,
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
+    workflowId: row.workflow_id,
+    temporalUiUrl: temporalUiUrl(config, row.workflow_id),
+  };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { parseDurationMs } from './shared/durations';
+import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/temporal';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDurationMs(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as 10s, 5m, 1h or 14d, got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const urlString = z.string().refine((value) => URL.canParse(value), 'expected a URL');
+
+/**
+ * Every setting the service reads, one zod schema. Entry points call `loadConfig(process.env)` once;
+ * everything else receives the frozen result.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(3000, 0, 65535).describe('HTTP port of the API'),
+  HOST: z.string().default('0.0.0.0').describe('Interface the API listens on'),
+  DATABASE_URL: urlString.describe('Postgres connection string'),
+  DATABASE_POOL_SIZE: integer(10, 1, 200).describe('Connections per process'),
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233').describe('Temporal frontend host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE).describe('Task queue of the delivery workers'),
+  TEMPORAL_UI_URL: urlString.default('http://localhost:8233').describe('Base URL of the Temporal Web UI, used in links'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  MAX_PAYLOAD_BYTES: integer(1_048_576, 1024, 50 * 1_048_576).describe('Largest accepted request body'),
+  DELIVERY_RETRY_INITIAL_INTERVAL: duration('10s').describe('First retry delay'),
+  DELIVERY_RETRY_BACKOFF: z.coerce.number().min(1).max(10).default(2).describe('Backoff coefficient'),
+  DELIVERY_RETRY_MAX_INTERVAL: duration('1h').describe('Longest delay between attempts'),
+  DELIVERY_RETRY_WINDOW: duration('24h').describe('How long a delivery is retried before it is dead-lettered'),
+  DEAD_LETTER_RETENTION: duration('14d').describe('How long a dead letter can still be retried'),
+  SECRET_ROTATION_OVERLAP: duration('24h').describe('How long a rotated-out secret keeps signing'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
+  WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),
+  WORKFLOW_BUNDLE_PATH: z.string().optional().describe('Prebuilt workflow bundle; unset means bundle from source'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** The production policy and its shortened variants come from here, never from literals elsewhere. */
+export function retrySettings(config: Config): RetrySettings {
+  return {
+    initialIntervalMs: config.DELIVERY_RETRY_INITIAL_INTERVAL,
+    backoffCoefficient: config.DELIVERY_RETRY_BACKOFF,
+    maximumIntervalMs: config.DELIVERY_RETRY_MAX_INTERVAL,
+    windowMs: config.DELIVERY_RETRY_WINDOW,
+  };
+}

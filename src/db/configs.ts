@@ -1,0 +1,124 @@
+import type { Db } from './pool';
+
+export interface WebhookConfigRow {
+  org_id: string;
+  config_id: string;
+  url: string;
+  event_names: string[];
+  enabled: boolean;
+  description: string | null;
+  headers: Record<string, string>;
+  timeout_ms: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ConfigFields {
+  url: string;
+  eventNames: string[];
+  enabled: boolean;
+  description: string | null;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface ConfigPage {
+  items: WebhookConfigRow[];
+  nextCursor: string | null;
+}
+
+export function createConfigQueries(db: Db) {
+  return {
+    /**
+     * Creates or replaces a config. A replace keeps the stored secret unless a new one is given;
+     * `secretIfCreated` is used only when the row is new.
+     */
+    async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
+      const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
+        `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
+                                      disabled_reason, disabled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
+                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END)
+         ON CONFLICT (org_id, config_id) DO UPDATE SET
+           url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
+           description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
+           secret = coalesce($9, webhook_configs.secret),
+           disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
+                                  WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
+           disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL
+                              WHEN webhook_configs.enabled THEN now() ELSE webhook_configs.disabled_at END,
+           updated_at = now()
+         RETURNING *, (xmax = 0) AS inserted`,
+        [orgId, configId, fields.url, fields.eventNames, fields.enabled, fields.description, fields.headers, fields.timeoutMs, secret, secretIfCreated],
+      );
+      const { inserted, ...row } = rows[0];
+      return { created: inserted, config: row as WebhookConfigRow };
+    },
+
+    async getConfig(orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
+      const { rows } = await db.query<WebhookConfigRow>('SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
+      return rows[0];
+    },
+
+    async getConfigForUpdate(orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
+      const { rows } = await db.query<WebhookConfigRow>(
+        'SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2 FOR UPDATE',
+        [orgId, configId],
+      );
+      return rows[0];
+    },
+
+    /** Keyset pagination by config id. */
+    async listConfigs(orgId: string, after: string | null, limit: number): Promise<ConfigPage> {
+      const { rows } = await db.query<WebhookConfigRow>(
+        `SELECT * FROM webhook_configs WHERE org_id = $1 AND ($2::text IS NULL OR config_id > $2)
+         ORDER BY config_id LIMIT $3`,
+        [orgId, after, limit + 1],
+      );
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? items[items.length - 1].config_id : null };
+    },
+
+    async deleteConfig(orgId: string, configId: string): Promise<boolean> {
+      const { rowCount } = await db.query('DELETE FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
+      return (rowCount ?? 0) > 0;
+    },
+
+    /** The current secret keeps signing beside the new one until `overlapMs` has passed. */
+    async rotateSecret(orgId: string, configId: string, newSecret: string, overlapMs: number): Promise<WebhookConfigRow | undefined> {
+      const { rows } = await db.query<WebhookConfigRow>(
+        `UPDATE webhook_configs
+           SET previous_secret = secret, secret = $3,
+               previous_secret_expires_at = now() + make_interval(secs => $4::double precision / 1000),
+               updated_at = now()
+         WHERE org_id = $1 AND config_id = $2 RETURNING *`,
+        [orgId, configId, newSecret, overlapMs],
+      );
+      return rows[0];
+    },
+
+    async disableConfig(orgId: string, configId: string, reason: string): Promise<void> {
+      await db.query(
+        `UPDATE webhook_configs SET enabled = false, disabled_reason = $3, disabled_at = now(), updated_at = now()
+         WHERE org_id = $1 AND config_id = $2 AND enabled`,
+        [orgId, configId, reason],
+      );
+    },
+
+    /** Enabled configs of the org subscribed to the event name, or to every event ("*"). */
+    async findMatchingConfigs(orgId: string, eventName: string): Promise<WebhookConfigRow[]> {
+      const { rows } = await db.query<WebhookConfigRow>(
+        `SELECT * FROM webhook_configs
+         WHERE org_id = $1 AND enabled AND event_names && ARRAY[$2, '*']::text[]
+         ORDER BY config_id`,
+        [orgId, eventName],
+      );
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+import type { DeliveryStatus } from '../shared/temporal';
+import type { Db } from './pool';
+
+export interface EventRow {
+  event_id: string;
+  org_id: string;
+  event_name: string;
+  data: unknown;
+  created_at: Date;
+}
+
+export interface DeliveryRow {
+  delivery_id: string;
+  event_id: string;
+  org_id: string;
+  config_id: string;
+  event_name: string;
+  status: DeliveryStatus;
+  workflow_id: string;
+  workflow_started_at: Date | null;
+  attempt_count: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  retried_from: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  started_at: Date;
+  duration_ms: number;
+  status_code: number | null;
+  error_class: string | null;
+  error: string | null;
+  response_body: string | null;
+}
+
+export interface NewDelivery {
+  deliveryId: string;
+  configId: string;
+  workflowId: string;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  errorClass: string | null;
+  error: string | null;
+  responseBody: string | null;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
+/** Everything one attempt needs, in one round trip. The config columns are null when it was deleted. */
+export interface DeliveryContext {
+  delivery_id: string;
+  org_id: string;
+  config_id: string;
+  event_name: string;
+  event_id: string;
+  event_created_at: Date;
+  data: unknown;
+  url: string | null;
+  enabled: boolean | null;
+  disabled_reason: string | null;
+  headers: Record<string, string> | null;
+  timeout_ms: number | null;
+  secret: string | null;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  configId?: string;
+  eventName?: string;
+}
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function createDeliveryQueries(db: Db) {
+  return {
+    async insertEvent(eventId: string, orgId: string, eventName: string, data: unknown): Promise<EventRow> {
+      const { rows } = await db.query<EventRow>(
+        'INSERT INTO events (event_id, org_id, event_name, data) VALUES ($1, $2, $3, $4) RETURNING *',
+        [eventId, orgId, eventName, JSON.stringify(data)],
+      );
+      return rows[0];
+    },
+
+    /** All deliveries of one event in a single multi-row insert. */
+    async insertDeliveries(event: EventRow, deliveries: readonly NewDelivery[], retriedFrom: string | null = null): Promise<void> {
+      if (deliveries.length === 0) return;
+      await db.query(
+        `INSERT INTO deliveries (delivery_id, event_id, org_id, config_id, event_name, workflow_id, retried_from)
+         SELECT d.delivery_id, $1, $2, d.config_id, $3, d.workflow_id, $7
+         FROM unnest($4::uuid[], $5::text[], $6::text[]) AS d(delivery_id, config_id, workflow_id)`,
+        [
+          event.event_id,
+          event.org_id,
+          event.event_name,
+          deliveries.map((d) => d.deliveryId),
+          deliveries.map((d) => d.configId),
+          deliveries.map((d) => d.workflowId),
+          retriedFrom,
+        ],
+      );
+    },
+
+    /**
+     * Claims an idempotency key for 24 h. Returns the stored answer when the key is already live;
+     * a concurrent claim waits on the row lock and then sees the first answer.
+     */
+    async claimIdempotencyKey(orgId: string, key: string, eventId: string, response: unknown): Promise<unknown | undefined> {
+      const claimed = await db.query(
+        `INSERT INTO idempotency_keys (org_id, idempotency_key, event_id, response, expires_at)
+         VALUES ($1, $2, $3, $4, now() + interval '24 hours')
+         ON CONFLICT (org_id, idempotency_key) DO UPDATE
+           SET event_id = EXCLUDED.event_id, response = EXCLUDED.response, expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at <= now()`,
+        [orgId, key, eventId, JSON.stringify(response)],
+      );
+      if ((claimed.rowCount ?? 0) > 0) return undefined;
+      const { rows } = await db.query<{ response: unknown }>(
+        'SELECT response FROM idempotency_keys WHERE org_id = $1 AND idempotency_key = $2',
+        [orgId, key],
+      );
+      return rows[0]?.response;
+    },
+
+    async markWorkflowsStarted(deliveryIds: readonly string[]): Promise<void> {
+      if (deliveryIds.length === 0) return;
+      await db.query(
+        'UPDATE deliveries SET workflow_started_at = now() WHERE delivery_id = ANY($1::uuid[]) AND workflow_started_at IS NULL',
+        [deliveryIds],
+      );
+    },
+
+    async getEvent(orgId: string, eventId: string): Promise<EventRow | undefined> {
+      const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE org_id = $1 AND event_id = $2', [orgId, eventId]);
+      return rows[0];
+    },
+
+    async listDeliveriesOfEvent(eventId: string): Promise<DeliveryRow[]> {
+      const { rows } = await db.query<DeliveryRow>('SELECT * FROM deliveries WHERE event_id = $1 ORDER BY config_id, created_at', [eventId]);
+      return rows;
+    },
+
+    async getDelivery(orgId: string, deliveryId: string): Promise<DeliveryRow | undefined> {
+      const { rows } = await db.query<DeliveryRow>('SELECT * FROM deliveries WHERE org_id = $1 AND delivery_id = $2', [orgId, deliveryId]);
+      return rows[0];
+    },
+
+    async listAttempts(deliveryId: string): Promise<AttemptRow[]> {
+      const { rows } = await db.query<AttemptRow>(
+        `SELECT attempt, started_at, duration_ms, status_code, error_class, error, response_body
+         FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt`,
+        [deliveryId],
+      );
+      return rows;
+    },
+
+    /** Newest first, keyset-paginated on (created_at, delivery_id). */
+    async listDeliveries(orgId: string, filter: DeliveryFilter, cursor: Cursor | null, limit: number) {
+      const { rows } = await db.query<DeliveryRow>(
+        `SELECT * FROM deliveries
+         WHERE org_id = $1
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::text IS NULL OR config_id = $3)
+           AND ($4::text IS NULL OR event_name = $4)
+           AND ($5::timestamptz IS NULL OR (created_at, delivery_id) < ($5, $6::uuid))
+         ORDER BY created_at DESC, delivery_id DESC
+         LIMIT $7`,
+        [orgId, filter.status ?? null, filter.configId ?? null, filter.eventName ?? null, cursor?.createdAt ?? null, cursor?.id ?? null, limit + 1],
+      );
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > limit && last ? { createdAt: last.created_at, id: last.delivery_id } : null };
+    },
+
+    async loadDeliveryContext(deliveryId: string): Promise<DeliveryContext | undefined> {
+      const { rows } = await db.query<DeliveryContext>(
+        `SELECT d.delivery_id, d.org_id, d.config_id, d.event_name, d.event_id,
+                e.created_at AS event_created_at, e.data,
+                c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
+                c.secret, c.previous_secret, c.previous_secret_expires_at
+         FROM deliveries d
+         JOIN events e ON e.event_id = d.event_id
+         LEFT JOIN webhook_configs c ON c.org_id = d.org_id AND c.config_id = d.config_id
+         WHERE d.delivery_id = $1`,
+        [deliveryId],
+      );
+      return rows[0];
+    },
+
+    /**
+     * One statement: bumps the delivery's attempt counter, updates its status and writes the attempt row.
+     * A delivery once delivered stays delivered. Returns the attempt number.
+     */
+    async recordAttempt(record: AttemptRecord): Promise<number> {
+      const { rows } = await db.query<{ attempt: number }>(
+        `WITH d AS (
+           UPDATE deliveries SET
+             attempt_count = attempt_count + 1,
+             status = CASE WHEN status = 'delivered' THEN status ELSE $8 END,
+             last_status_code = $4, last_error = $6, next_attempt_at = $9,
+             delivered_at = CASE WHEN $8 = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
+             updated_at = now()
+           WHERE delivery_id = $1
+           RETURNING attempt_count
+         )
+         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body)
+         SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7 FROM d
+         RETURNING attempt`,
+        [
+          record.deliveryId,
+          record.startedAt,
+          record.durationMs,
+          record.statusCode,
+          record.errorClass,
+          record.error,
+          record.responseBody,
+          record.status,
+          record.nextAttemptAt,
+        ],
+      );
+      return rows[0]?.attempt ?? 0;
+    },
+
+    async setDeliveryStatus(deliveryId: string, status: DeliveryStatus): Promise<void> {
+      await db.query(
+        `UPDATE deliveries SET status = $2, next_attempt_at = NULL, updated_at = now()
+         WHERE delivery_id = $1 AND status <> 'delivered'`,
+        [deliveryId, status],
+      );
+    },
+  };
+}

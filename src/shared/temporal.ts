@@ -1,0 +1,88 @@
+/**
+ * The one place where names crossing between the API, the worker and the workflows are defined:
+ * task queue, signals, queries, search attributes, failure types and the workflow's input.
+ * Imported by workflow code, so it must stay free of Node built-ins.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export const DEFAULT_TASK_QUEUE = 'webhook-deliveries';
+export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
+
+export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
+
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const searchAttributes = {
+  orgId: defineSearchAttributeKey('WebhookOrgId', SearchAttributeType.KEYWORD),
+  eventName: defineSearchAttributeKey('WebhookEventName', SearchAttributeType.KEYWORD),
+  configId: defineSearchAttributeKey('WebhookConfigId', SearchAttributeType.KEYWORD),
+  deliveryStatus: defineSearchAttributeKey('WebhookDeliveryStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
+
+/** Exponential backoff for one delivery window; all durations in milliseconds. */
+export interface RetrySettings {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  windowMs: number;
+}
+
+/** Claim check: the workflow carries ids only; payloads and secrets stay in Postgres. */
+export interface DeliveryWorkflowInput {
+  deliveryId: string;
+  eventId: string;
+  orgId: string;
+  configId: string;
+  eventName: string;
+  retry: RetrySettings;
+  deadLetterRetentionMs: number;
+}
+
+export interface RetryRequest {
+  /** Free text recorded in history: who asked, and why. */
+  reason?: string;
+}
+
+/** Sent by the delivery activity after each failed attempt so the workflow's state stays current. */
+export interface AttemptReport {
+  attempt: number;
+  statusCode: number | null;
+  errorClass: string;
+  error: string;
+  nextAttemptAt: string | null;
+}
+
+export interface DeliveryStatusView {
+  state: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  windowEndsAt: string | null;
+  deadLetterExpiresAt: string | null;
+}
+
+export const retrySignal = defineSignal<[RetryRequest?]>('retry');
+export const attemptReportSignal = defineSignal<[AttemptReport]>('attemptReport');
+export const statusQuery = defineQuery<DeliveryStatusView>('status');
+
+/** `type` strings of ApplicationFailures raised by activities. */
+export const FailureType = {
+  HTTP_STATUS: 'HttpStatusError',
+  NETWORK: 'NetworkError',
+  GONE: 'EndpointGone',
+  CONFIG_DISABLED: 'ConfigDisabled',
+  DELIVERY_NOT_FOUND: 'DeliveryNotFound',
+  DESTINATION_BLOCKED: 'DestinationBlocked',
+} as const;
+
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
+  FailureType.GONE,
+  FailureType.CONFIG_DISABLED,
+  FailureType.DELIVERY_NOT_FOUND,
+  FailureType.DESTINATION_BLOCKED,
+];

@@ -1,0 +1,183 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import {
+  attemptReportSignal,
+  type DeliveryStatus,
+  type DeliveryStatusView,
+  type DeliveryWorkflowInput,
+  NON_RETRYABLE_FAILURE_TYPES,
+  retrySignal,
+  searchAttributes,
+  statusQuery,
+} from '../shared/temporal';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Longest single attempt: the largest config timeout (30 s) plus time for Postgres and signing. */
+const ATTEMPT_START_TO_CLOSE = '60s';
+
+/** Bookkeeping writes to Postgres: retried until Postgres answers, they never give up on a delivery. */
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string };
+
+export interface DeliveryWorkflowResult {
+  status: DeliveryStatus;
+  attempts: number;
+}
+
+/**
+ * One (event, config) pair. Attempts are retried by the server through the activity's RetryPolicy
+ * (exponential backoff inside a window, 24 h by default). A spent window becomes a dead letter that
+ * stays retryable through the `retry` signal until it expires.
+ */
+export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
+  const view: DeliveryStatusView = {
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: null,
+    lastError: null,
+    lastStatusCode: null,
+    windowEndsAt: null,
+    deadLetterExpiresAt: null,
+  };
+  let retryRequested = false;
+
+  const setState = (state: DeliveryStatus): void => {
+    if (view.state === state) return;
+    view.state = state;
+    upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: state }]);
+  };
+
+  setHandler(statusQuery, () => ({ ...view }));
+  setHandler(retrySignal, (request) => {
+    log.info('retry requested', { reason: request?.reason ?? null });
+    retryRequested = true;
+  });
+  setHandler(attemptReportSignal, (report) => {
+    view.attempts = Math.max(view.attempts, report.attempt);
+    view.lastError = report.error;
+    view.lastStatusCode = report.statusCode;
+    view.nextAttemptAt = report.nextAttemptAt;
+    if (view.state === 'pending') setState('retrying');
+  });
+
+  /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
+  async function deliverWithinWindow(windowEndsAt: number): Promise<WindowOutcome> {
+    view.windowEndsAt = new Date(windowEndsAt).toISOString();
+    for (;;) {
+      retryRequested = false;
+      // A retry asked for at the very end of a window still gets one full attempt.
+      const remainingMs = Math.max(windowEndsAt - Date.now(), 1_000);
+      const { attemptDelivery } = proxyActivities<Activities>({
+        startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
+        scheduleToCloseTimeout: remainingMs,
+        cancellationType: ActivityCancellationType.TRY_CANCEL,
+        retry: {
+          initialInterval: input.retry.initialIntervalMs,
+          backoffCoefficient: input.retry.backoffCoefficient,
+          maximumInterval: input.retry.maximumIntervalMs,
+          nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+        },
+      });
+
+      const attemptScope = new CancellationScope();
+      const attempt = attemptScope.run(() => attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt }));
+      const retryScope = new CancellationScope();
+      const retry = retryScope.run(() => condition(() => retryRequested));
+
+      const winner = await Promise.race([
+        attempt.then(
+          (result) => ({ kind: 'delivered' as const, result }),
+          (error: unknown) => ({ kind: 'error' as const, error }),
+        ),
+        retry.then(
+          () => ({ kind: 'retry' as const }),
+          () => ({ kind: 'retry-cancelled' as const }),
+        ),
+      ]);
+
+      if (winner.kind === 'retry') {
+        // Cut the backoff short: drop the pending attempt and start a fresh one at once.
+        attemptScope.cancel();
+        await attempt.catch(() => undefined);
+        continue;
+      }
+      retryScope.cancel();
+      await retry.catch(() => undefined);
+
+      if (winner.kind === 'delivered') {
+        view.attempts = Math.max(view.attempts, winner.result.attempt);
+        view.lastStatusCode = winner.result.statusCode;
+        view.nextAttemptAt = null;
+        return { kind: 'delivered', statusCode: winner.result.statusCode };
+      }
+      if (winner.kind === 'error') {
+        if (isCancellation(winner.error)) throw winner.error;
+        return { kind: 'failed', reason: describeFailure(winner.error) };
+      }
+    }
+  }
+
+  for (;;) {
+    const outcome = await deliverWithinWindow(Date.now() + input.retry.windowMs);
+    if (outcome.kind === 'delivered') {
+      setState('delivered');
+      return { status: 'delivered', attempts: view.attempts };
+    }
+
+    const expiresAt = Date.now() + input.deadLetterRetentionMs;
+    const record = await bookkeeping.recordDeadLetter({
+      deliveryId: input.deliveryId,
+      reason: outcome.reason,
+      expiresAt: new Date(expiresAt).toISOString(),
+    });
+    view.attempts = Math.max(view.attempts, record.attemptCount);
+    view.lastError = record.lastError ?? outcome.reason;
+    view.nextAttemptAt = null;
+    view.windowEndsAt = null;
+    view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
+    setState('dead_lettered');
+
+    retryRequested = false;
+    const retried = await condition(() => retryRequested, Math.max(expiresAt - Date.now(), 1));
+    if (!retried) {
+      await bookkeeping.markExpired({ deliveryId: input.deliveryId });
+      setState('expired');
+      return { status: 'expired', attempts: view.attempts };
+    }
+    await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
+    view.deadLetterExpiresAt = null;
+    setState('retrying');
+  }
+}
+
+/** The reason recorded on a dead letter: the last failure and why retrying stopped. */
+function describeFailure(error: unknown): string {
+  if (error instanceof ActivityFailure) {
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure) {
+      return NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '') || cause.nonRetryable
+        ? `${cause.type ?? 'Error'}: ${cause.message}`
+        : `retry window spent; last error: ${cause.message}`;
+    }
+    if (cause instanceof TimeoutFailure) return 'retry window spent';
+    return cause?.message ?? error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,38 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
+import { resolveDatabase } from '../../src/dev/postgres';
+import { findTemporalCli } from '../../src/dev/temporal-cli';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/temporal';
+import { TEST_ENV, type TestGlobals } from './test-env';
+
+/**
+ * Once per run: one real Temporal dev server (its search attributes registered), one Postgres to create
+ * per-file databases in, and one prebuilt workflow bundle. Tests read their addresses from TEST_ENV.
+ */
+export default async function globalSetup(): Promise<void> {
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  const cli = findTemporalCli(process.env);
+  const [env, database, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: cli ? { type: 'existing-path', path: cli } : undefined,
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'],
+      },
+    }),
+    resolveDatabase(process.env, (line) => console.log(line)),
+    mkdtemp(path.join(tmpdir(), 'tw-bundle-')).then((dir) => writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))),
+  ]);
+  (globalThis as TestGlobals).__twTeardown = async () => {
+    await env.teardown();
+    await database.stop();
+  };
+  process.env[TEST_ENV.temporalAddress] = env.address;
+  process.env[TEST_ENV.temporalCli] = cli ?? '';
+  process.env[TEST_ENV.databaseUrl] = database.url;
+  process.env[TEST_ENV.workflowBundle] = bundle;
+}
