@@ -1,4 +1,4 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-// Each test file runs its workers in this process: keep the SDK's own logging to warnings.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Each test file runs its workers in this process: failed attempts are expected, so log errors only.
+Runtime.install({ logger: new DefaultLogger('ERROR') });

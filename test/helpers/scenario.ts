@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { Stack } from './stack';
+
+export interface PublishAnswer {
+  eventId: string;
+  deliveries: { deliveryId: string; configId: string; workflowId: string }[];
+}
+
+export interface DeliveryAnswer {
+  deliveryId: string;
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  workflowId: string;
+  temporalUiUrl: string;
+  attempts: { attempt: number; statusCode: number | null; error: string | null; durationMs: number; responseBody: string | null }[];
+}
+
+export const uniqueOrg = (): string => `org-${randomBytes(4).toString('hex')}`;
+
+/** Registers the event type and one config pointing at `url`; returns the config's secret. */
+export async function subscribe(
+  stack: Stack,
+  orgId: string,
+  url: string,
+  options: { eventName?: string; configId?: string; body?: Record<string, unknown> } = {},
+): Promise<string> {
+  const eventName = options.eventName ?? 'order.created';
+  const registered = await stack.api('PUT', `/event-types/${eventName}`, {});
+  if (registered.status !== 201 && registered.status !== 200) throw new Error(`event type: ${registered.status}`);
+  const put = await stack.api<{ secret: string }>('PUT', `/webhooks/${orgId}/configs/${options.configId ?? 'main'}`, {
+    url,
+    eventNames: [eventName],
+    ...options.body,
+  });
+  if (put.status !== 201) throw new Error(`config: ${put.status} ${JSON.stringify(put.body)}`);
+  return put.body.secret;
+}
+
+export async function publish(stack: Stack, orgId: string, data: Record<string, unknown> = { n: 1 }, eventName = 'order.created'): Promise<PublishAnswer> {
+  const response = await stack.api<PublishAnswer>('POST', `/webhooks/${orgId}/events`, { eventName, data });
+  if (response.status !== 202) throw new Error(`publish: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export async function getDelivery(stack: Stack, orgId: string, deliveryId: string): Promise<DeliveryAnswer> {
+  const response = await stack.api<DeliveryAnswer>('GET', `/webhooks/${orgId}/deliveries/${deliveryId}`);
+  if (response.status !== 200) throw new Error(`delivery: ${response.status}`);
+  return response.body;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function waitForStatus(stack: Stack, orgId: string, deliveryId: string, status: string, timeoutMs = 20_000): Promise<DeliveryAnswer> {
+  return eventually(async () => {
+    const delivery = await getDelivery(stack, orgId, deliveryId);
+    return delivery.status === status ? delivery : undefined;
+  }, timeoutMs, `delivery ${deliveryId} to be ${status}`);
+}
