@@ -68,7 +68,14 @@ export function fieldOf(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 export function validationErrorFromZod(error: ZodError, prefix = ''): ValidationError {
-  return new ValidationError(error.issues.map((issue) => ({ field: fieldOf(issue.path, prefix), message: issue.message })));
+  return new ValidationError(
+    error.issues.flatMap((issue) =>
+      // An unknown key is named itself, so the caller sees which field to remove.
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key], prefix), message: 'unknown field' }))
+        : [{ field: fieldOf(issue.path, prefix), message: issue.message }],
+    ),
+  );
 }
 
 const PG_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
