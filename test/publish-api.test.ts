@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 
@@ -119,7 +119,7 @@ test('a disabled config gets nothing', async () => {
 });
 
 test('a config disabled while a delivery is retrying stops it as a dead letter with that reason', async () => {
-  receiver.respond((_req, res) => res.writeHead(500).end());
+  receiver.respond(respondWith(500));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveries } = await publish(stack, org);

@@ -27,9 +27,14 @@ export type DispatcherConfig = Pick<
   | 'DEAD_LETTER_RETENTION'
 >;
 
+/** A request never waits longer than this on Temporal: past it the delivery stays pending (or the API answers 503). */
+export const TEMPORAL_CALL_DEADLINE_MS = 3_000;
+
 /** Starts and signals delivery workflows; the only code that knows their start options. */
-export function createDeliveryDispatcher(deps: { temporal: Client; config: DispatcherConfig }) {
+export function createDeliveryDispatcher(deps: { temporal: Client; config: DispatcherConfig; deadlineMs?: number }) {
   const { temporal, config } = deps;
+  const deadlineMs = deps.deadlineMs ?? TEMPORAL_CALL_DEADLINE_MS;
+  const withDeadline = <T>(call: () => Promise<T>): Promise<T> => temporal.withDeadline(Date.now() + deadlineMs, call);
 
   const startOptions = (ref: DeliveryRef) => {
     const input: DeliveryWorkflowInput = {
@@ -63,7 +68,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       const results = await Promise.allSettled(
         refs.map(async (ref) => {
           try {
-            await temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, startOptions(ref));
+            await withDeadline(() => temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
           } catch (error) {
             if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
           }
@@ -83,11 +88,13 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
     async retry(ref: DeliveryRef, request: RetryRequest): Promise<void> {
       const { workflowIdConflictPolicy: _alwaysExisting, ...options } = startOptions(ref);
       // A finished run is never started again (REJECT_DUPLICATE): that throws WorkflowExecutionAlreadyStartedError.
-      await temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
-        ...options,
-        signal: retrySignal,
-        signalArgs: [request],
-      });
+      await withDeadline(() =>
+        temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
+          ...options,
+          signal: retrySignal,
+          signalArgs: [request],
+        }),
+      );
     },
   };
 }
