@@ -109,3 +109,24 @@ test('refused connections are retried through the window, then dead-lettered', a
   const again = await getDelivery(stack, org, deliveryId);
   expect(again.nextAttemptAt).toBeNull();
 });
+
+test('the recorded response body is cut at 4 KiB', async () => {
+  receiver.respond(respondWith(200, { 'content-type': 'text/plain' }, 'x'.repeat(10_000)));
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const { deliveries } = await publish(stack, org);
+  const delivery = await waitForStatus(stack, org, deliveries[0].deliveryId, 'delivered');
+  expect(delivery.attempts[0].responseBody).toBe('x'.repeat(4096));
+});
+
+test('a deleted config stops a retrying delivery as a dead letter', async () => {
+  receiver.respond(respondWith(500));
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const { deliveries } = await publish(stack, org);
+  await waitForStatus(stack, org, deliveries[0].deliveryId, 'retrying');
+  expect((await stack.api('DELETE', `/webhooks/${org}/configs/main`)).status).toBe(204);
+  await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
+  const letters = await stack.api<{ items: { reason: string }[] }>('GET', `/webhooks/${org}/dead-letters`);
+  expect(letters.body.items[0].reason).toMatch(/deleted/);
+});

@@ -21,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
       server: {
         executable: cli ? { type: 'existing-path', path: cli } : undefined,
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
         extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'],
       },
     }),
