@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { Pool } from './db/pool';
 import type { Logger } from './logger';
 import { USER_AGENT } from './version';
+import { prepareSearchAttributes } from './worker/search-attributes';
 import { createDeliveryWorker } from './worker/worker';
 
 export interface RunningService {
@@ -29,6 +30,7 @@ export async function startService(deps: { config: Config; pool: Pool; logger: L
   const { config, pool, logger } = deps;
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  await prepareSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const http = createHttpClient();
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });

@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { USER_AGENT } from '../version';
+import { prepareSearchAttributes } from './search-attributes';
 import { createDeliveryWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-worker' });
   const http = createHttpClient();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await prepareSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
   const worker = await createDeliveryWorker({ connection, config, activities });
 
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
-    await Promise.allSettled([connection.close(), client.connection.close(), http.close(), pool.end()]);
+    await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), pool.end()]);
     logger.info('worker stopped');
   }
 }
