@@ -24,7 +24,7 @@ const urlString = z.string().refine((value) => URL.canParse(value), 'expected a 
  * everything else receives the frozen result.
  */
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode'),
   PORT: integer(3000, 0, 65535).describe('HTTP port of the API'),
   HOST: z.string().default('0.0.0.0').describe('Interface the API listens on'),
   DATABASE_URL: urlString.describe('Postgres connection string'),

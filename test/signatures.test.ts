@@ -38,7 +38,7 @@ test('the standardwebhooks package verifies a delivered request unchanged', asyn
   const [request] = await receiver.waitForRequests(1);
 
   const payload = new Webhook(secret).verify(request.body, headersOf(request));
-  expect(payload).toMatchObject({ type: 'order.created', data: { orderId: 'o-9', lines: [{ sku: 'a', qty: 2 }] } });
+  expect(payload).toMatchObject({ type: 'order.created', eventId, data: { orderId: 'o-9', lines: [{ sku: 'a', qty: 2 }] } });
   expect(request.headers['webhook-id']).toBe(deliveries[0].deliveryId);
   expect(request.headers['content-type']).toBe('application/json');
   expect(request.headers['user-agent']).toMatch(/^temporal-webhooks\/\d+\.\d+\.\d+$/);

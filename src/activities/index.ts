@@ -77,7 +77,8 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
 
-      const body = JSON.stringify({ type: ctx.event_name, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
+      // `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events.
+      const body = JSON.stringify({ type: ctx.event_name, eventId: ctx.event_id, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
       const headers = buildHeaders(ctx, body, deps.userAgent);
       const startedAt = new Date();
       let result: PostResult | undefined;
