@@ -17,6 +17,12 @@ const duration = (fallback: string) =>
 
 const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
 const urlString = z.string().refine((value) => URL.canParse(value), 'expected a URL');
 
 /**
@@ -41,6 +47,17 @@ export const configSchema = z.object({
   DELIVERY_RETRY_WINDOW: duration('24h').describe('How long a delivery is retried before it is dead-lettered'),
   DEAD_LETTER_RETENTION: duration('14d').describe('How long a dead letter can still be retried'),
   SECRET_ROTATION_OVERLAP: duration('24h').describe('How long a rotated-out secret keeps signing'),
+  DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: integer(5, 1, 1000).describe('A config whose deliveries dead-letter this many times in a row is disabled'),
+  DISABLE_AFTER_FAILING_FOR: duration('5d').describe('A config failing without a success for this long is disabled at its next dead letter'),
+  CIRCUIT_BREAKER_THRESHOLD: integer(10, 1, 10_000).describe('Failed attempts in a row that open a config\'s circuit'),
+  CIRCUIT_BREAKER_COOLDOWN: duration('30s').describe('How long an open circuit holds attempts back before one probe is let through'),
+  THROTTLE_RETRY_DELAY: duration('1s').describe('Wait of an attempt held back by a config\'s concurrency cap'),
+  MAINTENANCE_SCHEDULES: flag(true).describe('Whether the worker creates the reconciler and retention Schedules'),
+  RECONCILE_INTERVAL: duration('30s').describe('How often the reconciler starts deliveries that have no workflow'),
+  RECONCILE_MIN_AGE: duration('10s').describe('Deliveries younger than this are left to the API that is starting them'),
+  HISTORY_RETENTION: duration('90d').describe('Events, deliveries and attempts older than this are purged'),
+  RETENTION_INTERVAL: duration('1h').describe('How often the retention purge runs'),
+  PURGE_BATCH_SIZE: integer(1000, 1, 100_000).describe('Rows deleted per purge statement'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),

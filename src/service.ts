@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { Pool } from './db/pool';
 import type { Logger } from './logger';
 import { USER_AGENT } from './version';
+import { ensureMaintenanceSchedules } from './worker/schedules';
 import { prepareSearchAttributes } from './worker/search-attributes';
 import { createDeliveryWorker } from './worker/worker';
 
@@ -35,6 +36,7 @@ export async function startService(deps: { config: Config; pool: Pool; logger: L
   const http = createHttpClient();
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
   const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities });
+  if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);
   const workerDone = worker.run();
 
   const app = createApp({ pool, temporal: client, config, logger });

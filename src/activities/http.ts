@@ -22,7 +22,8 @@ export class DeliveryNetworkError extends Error {
 }
 
 export interface HttpClient {
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult>;
+  /** `cancel` aborts the request (activity cancellation, worker shutdown); its reason is thrown as is. */
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, cancel?: AbortSignal): Promise<PostResult>;
   close(): Promise<void>;
 }
 
@@ -33,16 +34,23 @@ export interface HttpClient {
 export function createHttpClient(options: { dispatcher?: Dispatcher } = {}): HttpClient {
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000 } });
   return {
-    async post(url, headers, body, timeoutMs) {
+    async post(url, headers, body, timeoutMs, cancel) {
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        const response = await request(url, { method: 'POST', headers, body, signal, dispatcher });
+        const response = await request(url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: cancel ? AbortSignal.any([signal, cancel]) : signal,
+          dispatcher,
+        });
         return {
           statusCode: response.statusCode,
           headers: response.headers,
           body: await readPrefix(response.body, RESPONSE_BODY_LIMIT),
         };
       } catch (error) {
+        if (cancel?.aborted) throw cancel.reason;
         throw classifyNetworkError(error, signal, timeoutMs);
       }
     },

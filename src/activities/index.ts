@@ -2,30 +2,41 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
+import { createDeliveryDispatcher } from '../delivery/dispatcher';
+import { createPublisher, type PublishRequest } from '../delivery/publisher';
+import { ValidationError } from '../api/errors';
 import { createConfigQueries } from '../db/configs';
 import { createDeadLetterQueries } from '../db/dead-letters';
 import { createDeliveryQueries, type DeliveryContext } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
-import { attemptReportSignal, type AttemptReport, FailureType, type RetrySettings } from '../shared/temporal';
+import { attemptReportSignal, type AttemptReport, CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
+import { createMaintenanceActivities } from './maintenance';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
 import { sign } from './signing';
 
 export interface ActivityDeps {
   pool: Pool;
   http: HttpClient;
-  config: Pick<Config, 'DELIVERY_RETRY_MAX_INTERVAL'>;
-  /** Reports failed attempts back to the delivery workflow, for its status query and search attributes. */
-  temporal?: Pick<Client, 'workflow'>;
-  logger?: Logger;
+  config: Config;
+  /** Reports failed attempts to the delivery workflows, starts reconciled ones, announces disabled configs. */
+  temporal: Client;
+  logger: Logger;
   userAgent: string;
 }
+
+/** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
+const LEASE_MARGIN_MS = 15_000;
+/** An attempt in flight heartbeats this often, so a crashed worker's attempt is retried within the heartbeat timeout. */
+export const HEARTBEAT_EVERY_MS = 2_000;
 
 export interface AttemptInput {
   deliveryId: string;
   retry: RetrySettings;
   /** Epoch milliseconds at which the current retry window closes. */
   windowEndsAt: number;
+  /** A person asked for this window: its first attempt goes through an open circuit. */
+  forced?: boolean;
 }
 
 export interface AttemptResult {
@@ -40,14 +51,16 @@ export function createActivities(deps: ActivityDeps) {
   const deliveries = createDeliveryQueries(deps.pool);
   const configs = createConfigQueries(deps.pool);
   const deadLetters = createDeadLetterQueries(deps.pool);
+  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config });
+  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger: deps.logger });
 
   async function reportAttempt(report: AttemptReport): Promise<void> {
     const workflowId = Context.current().info.workflowExecution?.workflowId;
-    if (!deps.temporal || !workflowId) return;
+    if (!workflowId) return;
     try {
       await deps.temporal.workflow.getHandle(workflowId).signal(attemptReportSignal, report);
     } catch (error) {
-      deps.logger?.warn({ err: error, workflowId }, 'could not report attempt to the workflow');
+      deps.logger.warn({ err: error, workflowId }, 'could not report attempt to the workflow');
     }
   }
 
@@ -57,6 +70,16 @@ export function createActivities(deps: ActivityDeps) {
     const backoff = Math.min(initialIntervalMs * backoffCoefficient ** (attempt - 1), maximumIntervalMs);
     const delay = retryAfterMs ?? backoff;
     return Date.now() + delay < input.windowEndsAt ? delay : null;
+  }
+
+  /** Publishes a service event; an archived event type is an operator's choice to silence it. */
+  async function announce(request: PublishRequest): Promise<void> {
+    try {
+      await publisher.publish(request);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      deps.logger.warn({ eventName: request.eventName, err: error }, 'service event not published');
+    }
   }
 
   return {
@@ -77,17 +100,46 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
 
+      const activity = Context.current();
+      const timeoutMs = ctx.timeout_ms ?? 15_000;
+      const admission = await configs.admitAttempt({
+        orgId: ctx.org_id,
+        configId: ctx.config_id,
+        deliveryId: ctx.delivery_id,
+        leaseMs: timeoutMs + LEASE_MARGIN_MS,
+        cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN,
+        force: input.forced === true && activity.info.attempt === 1,
+      });
+      if (admission.decision === 'missing') {
+        throw ApplicationFailure.create({ type: FailureType.CONFIG_DISABLED, message: `config ${ctx.config_id} was deleted`, nonRetryable: true });
+      }
+      if (admission.decision !== 'admitted' && admission.decision !== 'probe') {
+        // Nothing is sent and no attempt is recorded: the delivery waits, as a retry, without holding a slot.
+        const base = admission.waitMs > 0 ? admission.waitMs : deps.config.THROTTLE_RETRY_DELAY;
+        throw ApplicationFailure.create({
+          type: FailureType.THROTTLED,
+          message: `held back: ${admission.decision.replace('_', ' ')}`,
+          nextRetryDelay: Math.ceil(base * (1 + Math.random() * 0.5)),
+        });
+      }
+
       // `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events.
       const body = JSON.stringify({ type: ctx.event_name, eventId: ctx.event_id, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
       const headers = buildHeaders(ctx, body, deps.userAgent);
       const startedAt = new Date();
       let result: PostResult | undefined;
       let failure: DeliveryNetworkError | undefined;
+      const heartbeat = setInterval(() => activity.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        result = await deps.http.post(ctx.url, headers, body, ctx.timeout_ms ?? 15_000);
+        result = await deps.http.post(ctx.url, headers, body, timeoutMs, activity.cancellationSignal);
       } catch (error) {
-        if (!(error instanceof DeliveryNetworkError)) throw error;
+        if (!(error instanceof DeliveryNetworkError)) {
+          await deliveries.releaseLease(ctx.delivery_id).catch(() => undefined);
+          throw error;
+        }
         failure = error;
+      } finally {
+        clearInterval(heartbeat);
       }
       const durationMs = Date.now() - startedAt.getTime();
       const statusCode = result?.statusCode ?? null;
@@ -101,6 +153,9 @@ export function createActivities(deps: ActivityDeps) {
 
       const attempt = await deliveries.recordAttempt({
         deliveryId: ctx.delivery_id,
+        orgId: ctx.org_id,
+        configId: ctx.config_id,
+        circuit: { threshold: deps.config.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN },
         startedAt,
         durationMs,
         statusCode,
@@ -131,8 +186,34 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
+    /**
+     * Writes the dead letter and counts it against the config's health. When that disables the config,
+     * the org hears of it through a `webhook.config.disabled` event (idempotent across retries).
+     */
     async recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: string }) {
       const row = await deadLetters.recordDeadLetter(input.deliveryId, input.reason, new Date(input.expiresAt));
+      if (row) {
+        const disabled = await configs.recordConfigDeadLetter(row.org_id, row.config_id, {
+          afterConsecutiveDeadLetters: deps.config.DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS,
+          afterFailingForMs: deps.config.DISABLE_AFTER_FAILING_FOR,
+        });
+        if (disabled?.disabled_at) {
+          deps.logger.warn({ orgId: row.org_id, configId: row.config_id, reason: disabled.disabled_reason }, 'config disabled after failing');
+          await announce({
+            orgId: row.org_id,
+            eventName: CONFIG_DISABLED_EVENT,
+            data: {
+              configId: disabled.config_id,
+              url: disabled.url,
+              reason: disabled.disabled_reason,
+              disabledAt: disabled.disabled_at.toISOString(),
+              consecutiveDeadLetters: disabled.consecutive_dead_letters,
+              failingSince: disabled.failing_since?.toISOString() ?? null,
+            },
+            idempotencyKey: `${CONFIG_DISABLED_EVENT}:${disabled.config_id}:${disabled.disabled_at.toISOString()}`,
+          });
+        }
+      }
       return { attemptCount: row?.attempt_count ?? 0, lastError: row?.last_error ?? null };
     },
 
@@ -143,6 +224,8 @@ export function createActivities(deps: ActivityDeps) {
     async markExpired(input: { deliveryId: string }): Promise<void> {
       await deadLetters.markExpired(input.deliveryId);
     },
+
+    ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, logger: deps.logger }),
   };
 }
 

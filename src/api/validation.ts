@@ -57,6 +57,8 @@ const configFields = {
   description: z.string().max(1024).nullable(),
   headers: headersSchema,
   timeoutMs: z.number().int().min(1000).max(30000),
+  maxConcurrency: z.number().int().min(1).max(1000),
+  maxPerSecond: z.number().int().min(1).max(10000).nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -65,6 +67,8 @@ export const putConfigBody = z.strictObject({
   description: configFields.description.optional(),
   headers: configFields.headers.optional(),
   timeoutMs: configFields.timeoutMs.default(15000),
+  maxConcurrency: configFields.maxConcurrency.default(10),
+  maxPerSecond: configFields.maxPerSecond.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -76,6 +80,8 @@ export const patchConfigBody = z
     description: configFields.description.optional(),
     headers: configFields.headers.optional(),
     timeoutMs: configFields.timeoutMs.optional(),
+    maxConcurrency: configFields.maxConcurrency.optional(),
+    maxPerSecond: configFields.maxPerSecond.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 

@@ -19,6 +19,11 @@ export function eventTypeView(row: EventTypeRow) {
   };
 }
 
+function circuitState(openUntil: Date | null): 'closed' | 'open' | 'half_open' {
+  if (!openUntil) return 'closed';
+  return openUntil.getTime() > Date.now() ? 'open' : 'half_open';
+}
+
 export function configView(row: WebhookConfigRow, options: { includeSecret?: boolean } = {}) {
   return {
     orgId: row.org_id,
@@ -29,8 +34,19 @@ export function configView(row: WebhookConfigRow, options: { includeSecret?: boo
     description: row.description,
     headers: row.headers,
     timeoutMs: row.timeout_ms,
+    maxConcurrency: row.max_concurrency,
+    maxPerSecond: row.max_per_second,
     disabledReason: row.disabled_reason,
     disabledAt: iso(row.disabled_at),
+    health: {
+      consecutiveFailures: row.consecutive_failures,
+      consecutiveDeadLetters: row.consecutive_dead_letters,
+      failingSince: iso(row.failing_since),
+      lastSuccessAt: iso(row.last_success_at),
+      lastFailureAt: iso(row.last_failure_at),
+      circuit: circuitState(row.circuit_open_until),
+      circuitOpenUntil: iso(row.circuit_open_until),
+    },
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     ...(options.includeSecret ? { secret: row.secret } : {}),

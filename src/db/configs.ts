@@ -14,8 +14,23 @@ export interface WebhookConfigRow {
   previous_secret_expires_at: Date | null;
   disabled_reason: string | null;
   disabled_at: Date | null;
+  max_concurrency: number;
+  max_per_second: number | null;
+  consecutive_failures: number;
+  consecutive_dead_letters: number;
+  failing_since: Date | null;
+  last_success_at: Date | null;
+  last_failure_at: Date | null;
+  circuit_open_until: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+export type AdmissionDecision = 'admitted' | 'probe' | 'circuit_open' | 'concurrency' | 'rate_limited' | 'missing';
+
+export interface AutoDisableRules {
+  afterConsecutiveDeadLetters: number;
+  afterFailingForMs: number;
 }
 
 export interface ConfigFields {
@@ -25,6 +40,8 @@ export interface ConfigFields {
   description: string | null;
   headers: Record<string, string>;
   timeoutMs: number;
+  maxConcurrency: number;
+  maxPerSecond: number | null;
 }
 
 export interface ConfigPage {
@@ -41,20 +58,39 @@ export function createConfigQueries(db: Db) {
     async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
       const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
         `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
-                                      disabled_reason, disabled_at)
+                                      disabled_reason, disabled_at, max_concurrency, max_per_second)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
-                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END)
+                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12)
          ON CONFLICT (org_id, config_id) DO UPDATE SET
            url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
            description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
+           max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second,
            secret = coalesce($9, webhook_configs.secret),
            disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
                                   WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
            disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL
                               WHEN webhook_configs.enabled THEN now() ELSE webhook_configs.disabled_at END,
+           -- Re-enabling starts the endpoint's health from scratch.
+           consecutive_failures = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_failures END,
+           consecutive_dead_letters = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_dead_letters END,
+           failing_since = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.failing_since END,
+           circuit_open_until = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.circuit_open_until END,
            updated_at = now()
          RETURNING *, (xmax = 0) AS inserted`,
-        [orgId, configId, fields.url, fields.eventNames, fields.enabled, fields.description, fields.headers, fields.timeoutMs, secret, secretIfCreated],
+        [
+          orgId,
+          configId,
+          fields.url,
+          fields.eventNames,
+          fields.enabled,
+          fields.description,
+          fields.headers,
+          fields.timeoutMs,
+          secret,
+          secretIfCreated,
+          fields.maxConcurrency,
+          fields.maxPerSecond,
+        ],
       );
       const { inserted, ...row } = rows[0];
       return { created: inserted, config: row as WebhookConfigRow };
@@ -108,6 +144,47 @@ export function createConfigQueries(db: Db) {
          WHERE org_id = $1 AND config_id = $2 AND enabled`,
         [orgId, configId, reason],
       );
+    },
+
+    /** Whether one attempt may go out now: circuit breaker, concurrency cap and rate limit, shared by every worker. */
+    async admitAttempt(input: {
+      orgId: string;
+      configId: string;
+      deliveryId: string;
+      leaseMs: number;
+      cooldownMs: number;
+      force: boolean;
+    }): Promise<{ decision: AdmissionDecision; waitMs: number }> {
+      const { rows } = await db.query<{ decision: AdmissionDecision; wait_ms: number }>(
+        'SELECT decision, wait_ms FROM admit_delivery_attempt($1, $2, $3, $4, $5, $6)',
+        [input.orgId, input.configId, input.deliveryId, Math.ceil(input.leaseMs), Math.ceil(input.cooldownMs), input.force],
+      );
+      return { decision: rows[0]?.decision ?? 'missing', waitMs: rows[0]?.wait_ms ?? 0 };
+    },
+
+    /**
+     * Counts a dead letter against the config and disables it when a rule says so. Returns the row
+     * when this call disabled it, so the caller can announce it.
+     */
+    async recordConfigDeadLetter(orgId: string, configId: string, rules: AutoDisableRules): Promise<WebhookConfigRow | undefined> {
+      const { rows } = await db.query<WebhookConfigRow>(
+        `UPDATE webhook_configs SET
+           consecutive_dead_letters = consecutive_dead_letters + 1,
+           enabled = NOT (consecutive_dead_letters + 1 >= $3 OR failing_since < now() - make_interval(secs => $4::double precision / 1000)),
+           disabled_reason = CASE
+             WHEN consecutive_dead_letters + 1 >= $3 THEN (consecutive_dead_letters + 1) || ' deliveries dead-lettered in a row'
+             WHEN failing_since < now() - make_interval(secs => $4::double precision / 1000)
+               THEN 'failing without a success since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+             ELSE disabled_reason END,
+           disabled_at = CASE
+             WHEN consecutive_dead_letters + 1 >= $3 OR failing_since < now() - make_interval(secs => $4::double precision / 1000) THEN now()
+             ELSE disabled_at END,
+           updated_at = now()
+         WHERE org_id = $1 AND config_id = $2 AND enabled
+         RETURNING *`,
+        [orgId, configId, rules.afterConsecutiveDeadLetters, rules.afterFailingForMs],
+      );
+      return rows[0] && !rows[0].enabled ? rows[0] : undefined;
     },
 
     /** Enabled configs of the org subscribed to the event name, or to every event ("*"). */

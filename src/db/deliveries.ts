@@ -46,6 +46,10 @@ export interface NewDelivery {
 
 export interface AttemptRecord {
   deliveryId: string;
+  orgId: string;
+  configId: string;
+  /** Failed attempts in a row that open the config's circuit, and for how long. */
+  circuit: { threshold: number; cooldownMs: number };
   startedAt: Date;
   durationMs: number;
   statusCode: number | null;
@@ -216,6 +220,20 @@ export function createDeliveryQueries(db: Db) {
              updated_at = now()
            WHERE delivery_id = $1
            RETURNING attempt_count
+         ), health AS (
+           UPDATE webhook_configs SET
+             consecutive_failures = CASE WHEN $8 = 'delivered' THEN 0 ELSE consecutive_failures + 1 END,
+             consecutive_dead_letters = CASE WHEN $8 = 'delivered' THEN 0 ELSE consecutive_dead_letters END,
+             failing_since = CASE WHEN $8 = 'delivered' THEN NULL ELSE coalesce(failing_since, now()) END,
+             last_success_at = CASE WHEN $8 = 'delivered' THEN now() ELSE last_success_at END,
+             last_failure_at = CASE WHEN $8 = 'delivered' THEN last_failure_at ELSE now() END,
+             circuit_open_until = CASE
+               WHEN $8 = 'delivered' THEN NULL
+               WHEN consecutive_failures + 1 >= $12 THEN now() + make_interval(secs => $13::double precision / 1000)
+               ELSE circuit_open_until END
+           WHERE org_id = $10 AND config_id = $11
+         ), lease AS (
+           DELETE FROM delivery_leases WHERE delivery_id = $1
          )
          INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body)
          SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7 FROM d
@@ -230,9 +248,29 @@ export function createDeliveryQueries(db: Db) {
           record.responseBody,
           record.status,
           record.nextAttemptAt,
+          record.orgId,
+          record.configId,
+          record.circuit.threshold,
+          record.circuit.cooldownMs,
         ],
       );
       return rows[0]?.attempt ?? 0;
+    },
+
+    /** Frees the attempt's concurrency slot when it ends without an HTTP answer to record. */
+    async releaseLease(deliveryId: string): Promise<void> {
+      await db.query('DELETE FROM delivery_leases WHERE delivery_id = $1', [deliveryId]);
+    },
+
+    /** Deliveries committed but never started (Temporal was down, or the API died after commit). */
+    async listUnstartedDeliveries(olderThanMs: number, limit: number): Promise<DeliveryRow[]> {
+      const { rows } = await db.query<DeliveryRow>(
+        `SELECT * FROM deliveries
+         WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+         ORDER BY created_at LIMIT $2`,
+        [olderThanMs, limit],
+      );
+      return rows;
     },
 
     async setDeliveryStatus(deliveryId: string, status: DeliveryStatus): Promise<void> {

@@ -8,6 +8,15 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const DEFAULT_TASK_QUEUE = 'webhook-deliveries';
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
+export const RECONCILE_WORKFLOW_TYPE = 'reconcileWorkflow';
+export const RETENTION_WORKFLOW_TYPE = 'retentionWorkflow';
+
+/** Schedules are per task queue, so deployments (and tests) sharing a namespace keep their own. */
+export const reconcileScheduleId = (taskQueue: string): string => `webhooks-reconcile-${taskQueue}`;
+export const retentionScheduleId = (taskQueue: string): string => `webhooks-retention-${taskQueue}`;
+
+/** The event the service publishes when it disables a failing config. */
+export const CONFIG_DISABLED_EVENT = 'webhook.config.disabled';
 
 export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
 
@@ -78,6 +87,8 @@ export const FailureType = {
   CONFIG_DISABLED: 'ConfigDisabled',
   DELIVERY_NOT_FOUND: 'DeliveryNotFound',
   DESTINATION_BLOCKED: 'DestinationBlocked',
+  /** Held back by the config's circuit breaker, concurrency cap or rate limit: waits, sends nothing. */
+  THROTTLED: 'Throttled',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
@@ -86,3 +97,19 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.DELIVERY_NOT_FOUND,
   FailureType.DESTINATION_BLOCKED,
 ];
+
+/** What one reconciler run did: deliveries found without a workflow, and how many it started. */
+export interface ReconcileResult {
+  found: number;
+  started: number;
+  failed: number;
+}
+
+/** Rows one retention run removed, by kind. */
+export interface RetentionResult {
+  deadLetters: number;
+  events: number;
+  deliveries: number;
+  attempts: number;
+  keysAndLeases: number;
+}

@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { USER_AGENT } from '../version';
+import { ensureMaintenanceSchedules } from './schedules';
 import { prepareSearchAttributes } from './search-attributes';
 import { createDeliveryWorker } from './worker';
 
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   }
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
   try {
+    if (config.MAINTENANCE_SCHEDULES) {
+      const schedules = await ensureMaintenanceSchedules(client, config);
+      logger.info({ schedules }, 'maintenance schedules in place');
+    }
     await worker.run();
   } finally {
     await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), pool.end()]);

@@ -27,6 +27,8 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** Longest single attempt: the largest config timeout (30 s) plus time for Postgres and signing. */
 const ATTEMPT_START_TO_CLOSE = '60s';
+/** An attempt heartbeats while its request is in flight; a silent one (its worker died) is retried after this. */
+const ATTEMPT_HEARTBEAT_TIMEOUT = '10s';
 
 /** Bookkeeping writes to Postgres: retried until Postgres answers, they never give up on a delivery. */
 const bookkeeping = proxyActivities<Activities>({
@@ -78,14 +80,16 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   });
 
   /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
-  async function deliverWithinWindow(windowEndsAt: number): Promise<WindowOutcome> {
+  async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean): Promise<WindowOutcome> {
     view.windowEndsAt = new Date(windowEndsAt).toISOString();
+    let forced = forcedFirst;
     for (;;) {
       retryRequested = false;
       // A retry asked for at the very end of a window still gets one full attempt.
       const remainingMs = Math.max(windowEndsAt - Date.now(), 1_000);
       const { attemptDelivery } = proxyActivities<Activities>({
         startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
+        heartbeatTimeout: ATTEMPT_HEARTBEAT_TIMEOUT,
         scheduleToCloseTimeout: remainingMs,
         cancellationType: ActivityCancellationType.TRY_CANCEL,
         retry: {
@@ -97,7 +101,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       });
 
       const attemptScope = new CancellationScope();
-      const attempt = attemptScope.run(() => attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt }));
+      const attempt = attemptScope.run(() => attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt, forced }));
       const retryScope = new CancellationScope();
       const retry = retryScope.run(() => condition(() => retryRequested));
 
@@ -116,6 +120,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
         // Cut the backoff short: drop the pending attempt and start a fresh one at once.
         attemptScope.cancel();
         await attempt.catch(() => undefined);
+        forced = true;
         continue;
       }
       retryScope.cancel();
@@ -134,8 +139,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     }
   }
 
-  for (;;) {
-    const outcome = await deliverWithinWindow(Date.now() + input.retry.windowMs);
+  for (let retriedByPerson = false; ; retriedByPerson = true) {
+    const outcome = await deliverWithinWindow(Date.now() + input.retry.windowMs, retriedByPerson);
     if (outcome.kind === 'delivered') {
       setState('delivered');
       return { status: 'delivered', attempts: view.attempts };

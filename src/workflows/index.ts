@@ -1,1 +1,2 @@
 export { deliveryWorkflow } from './delivery';
+export { reconcileWorkflow, retentionWorkflow } from './maintenance';

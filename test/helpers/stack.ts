@@ -40,6 +40,8 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
     WORKFLOW_BUNDLE_PATH: testEnv('workflowBundle'),
     LOG_LEVEL: 'silent',
     WORKER_SHUTDOWN_GRACE: '1s',
+    // Schedules outlive a test's worker; the tests of the reconciler and retention turn them on.
+    MAINTENANCE_SCHEDULES: 'false',
     ...FAST_RETRY,
     ...env,
   });

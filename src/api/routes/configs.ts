@@ -25,6 +25,8 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   description: row.description,
   headers: row.headers,
   timeoutMs: row.timeout_ms,
+  maxConcurrency: row.max_concurrency,
+  maxPerSecond: row.max_per_second,
 });
 
 export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_ROTATION_OVERLAP'> }): Router {
@@ -42,6 +44,8 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
       description: body.description ?? null,
       headers: body.headers ?? {},
       timeoutMs: body.timeoutMs,
+      maxConcurrency: body.maxConcurrency,
+      maxPerSecond: body.maxPerSecond,
     };
     const generated = generateSecret();
     const { created, config } = await queries.putConfig(orgId, configId, fields, body.secret ?? null, generated);

@@ -7,9 +7,9 @@ import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
 import { type Pool, withTransaction } from '../../db/pool';
 import { deliveryWorkflowId } from '../../shared/temporal';
-import type { DeliveryDispatcher, DeliveryRef } from '../dispatcher';
+import type { DeliveryDispatcher, DeliveryRef } from '../../delivery/dispatcher';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { Publisher } from '../publisher';
+import type { Publisher } from '../../delivery/publisher';
 import { deadLetterFilter, deadLettersQuery, deliveriesQuery, deliveryParams, orgParams, parseInput } from '../validation';
 import { deadLetterView, deliverySummaryView, deliveryView } from '../views';
 

@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import { createDeliveryQueries } from '../../db/deliveries';
 import type { Pool } from '../../db/pool';
 import { NotFoundError, ValidationError } from '../errors';
-import type { Publisher } from '../publisher';
+import type { Publisher } from '../../delivery/publisher';
 import { eventParams, idempotencyHeader, orgParams, orgPublishBody, parseInput, publishBody } from '../validation';
 import { eventView } from '../views';
 

@@ -7,7 +7,7 @@ import { type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
-import { ValidationError } from './errors';
+import { ValidationError } from '../api/errors';
 
 export interface PublishRequest {
   orgId: string;
