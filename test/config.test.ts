@@ -26,6 +26,20 @@ test('documented defaults', () => {
   });
 });
 
+test('reliability defaults: auto-disable after 5 dead letters or 5 days failing, reconciler every 30 s, 90 days of history', () => {
+  expect(loadConfig(minimal)).toMatchObject({
+    DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: 5,
+    DISABLE_AFTER_FAILING_FOR: 5 * 24 * 3_600_000,
+    CIRCUIT_BREAKER_THRESHOLD: 10,
+    CIRCUIT_BREAKER_COOLDOWN: 30_000,
+    MAINTENANCE_SCHEDULES: true,
+    RECONCILE_INTERVAL: 30_000,
+    HISTORY_RETENTION: 90 * 24 * 3_600_000,
+  });
+  expect(loadConfig({ ...minimal, MAINTENANCE_SCHEDULES: 'false' }).MAINTENANCE_SCHEDULES).toBe(false);
+  expect(() => loadConfig({ ...minimal, MAINTENANCE_SCHEDULES: 'maybe' })).toThrow(/MAINTENANCE_SCHEDULES/);
+});
+
 test('durations are parsed and the retry policy can be shortened', () => {
   const config = loadConfig({ ...minimal, DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_WINDOW: '2m', DELIVERY_RETRY_BACKOFF: '1.5' });
   expect(retrySettings(config)).toMatchObject({ initialIntervalMs: 500, windowMs: 120_000, backoffCoefficient: 1.5 });

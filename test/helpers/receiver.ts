@@ -19,7 +19,7 @@ export const respondWith =
   };
 
 /** A real HTTP receiver on 127.0.0.1 that records every request it gets. */
-export async function startReceiver(responder: Responder = respondWith(200)) {
+export async function startReceiver(responder: Responder = respondWith(200), options: { port?: number } = {}) {
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   let current = responder;
@@ -39,7 +39,10 @@ export async function startReceiver(responder: Responder = respondWith(200)) {
       void Promise.resolve(current(received, res, index)).catch(() => res.destroy());
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hook`,

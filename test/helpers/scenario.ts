@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Stack } from './stack';
+import type { ApiStack as Stack } from './stack';
 
 export interface PublishAnswer {
   eventId: string;

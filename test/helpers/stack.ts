@@ -1,8 +1,13 @@
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { createApp } from '../../src/api/app';
+import { closeServer } from '../../src/api/server-lifecycle';
 import { type Config, loadConfig } from '../../src/config';
+import type { Pool } from '../../src/db/pool';
 import { startService } from '../../src/service';
 import { testEnv } from '../setup/test-env';
 import type { TestDatabase } from './database';
@@ -22,10 +27,15 @@ export interface ApiResponse<T> {
   body: T;
 }
 
-export interface Stack {
+export interface ApiStack {
   config: Config;
   baseUrl: string;
   client: Client;
+  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export interface Stack extends ApiStack {
   worker: Worker;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
@@ -33,7 +43,12 @@ export interface Stack {
 
 /** Test-only settings on top of the defaults: a task queue of the test's own, quiet logs, a prebuilt bundle. */
 export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
-  return loadConfig({
+  return loadConfig(testEnvironment(db, env));
+}
+
+/** The same settings as environment variables, for a service run as its own process. */
+export function testEnvironment(db: TestDatabase, env: Record<string, string> = {}): Record<string, string> {
+  return {
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: testEnv('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
@@ -44,7 +59,7 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
     MAINTENANCE_SCHEDULES: 'false',
     ...FAST_RETRY,
     ...env,
-  });
+  };
 }
 
 /** Calls the API and parses its JSON answer. */
@@ -69,5 +84,27 @@ export async function startStack(db: TestDatabase, env: Record<string, string> =
     worker: service.worker,
     api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, headers),
     stop: () => service.stop(),
+  };
+}
+
+/** The API alone, in this process, for tests that run the worker as a process of its own. */
+export async function startApi(db: TestDatabase, env: Record<string, string> = {}, options: { pool?: Pool } = {}): Promise<ApiStack> {
+  const config = testConfig(db, env);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ pool: options.pool ?? db.pool, temporal: client, config, logger: pino({ level: 'silent' }) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    config,
+    baseUrl,
+    client,
+    api: (method, path, body, headers) => callApi(baseUrl, method, path, body, headers),
+    async stop() {
+      await closeServer(server);
+      await connection.close();
+    },
   };
 }

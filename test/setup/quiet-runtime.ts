@@ -1,4 +1,8 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 
-// Each test file runs its workers in this process: failed attempts are expected, so log errors only.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Each test file runs its workers in this process: failed attempts and a Temporal server stopped on
+// purpose are expected, so log errors only, from the SDK and from its core alike.
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+});

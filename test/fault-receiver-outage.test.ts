@@ -1,0 +1,60 @@
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+let db: TestDatabase;
+let stack: Stack;
+let receiver: Receiver | undefined;
+
+beforeAll(async () => {
+  db = await createTestDatabase('fault-receiver');
+});
+afterAll(async () => {
+  await stack.stop();
+  await receiver?.close();
+  await db.drop();
+});
+
+const OUTAGE_MS = 30_000;
+
+test('a receiver down for 30 s, then up: every event is delivered, repeats with the same webhook-id', async () => {
+  stack = await startStack(db, {
+    DELIVERY_RETRY_INITIAL_INTERVAL: '1s',
+    DELIVERY_RETRY_MAX_INTERVAL: '4s',
+    DELIVERY_RETRY_WINDOW: '5m',
+    CIRCUIT_BREAKER_COOLDOWN: '3s',
+  });
+  const first = await startReceiver();
+  const { port, url } = first;
+  const org = uniqueOrg();
+  await subscribe(stack, org, url);
+  const before = await publish(stack, org, { n: 0 });
+  await first.waitForRequests(1);
+  await first.close();
+
+  // Down: connections are refused while events keep coming.
+  const downAt = Date.now();
+  const during: PublishAnswer[] = [];
+  for (let n = 1; n <= 10; n += 1) during.push(await publish(stack, org, { n }));
+  for (const answer of during) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'retrying', 15_000);
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - downAt)));
+
+  receiver = await startReceiver(undefined, { port });
+  for (const answer of during) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 25_000);
+
+  const seen = new Map<string, Set<string>>();
+  for (const request of receiver.requests) {
+    const { eventId } = JSON.parse(request.body) as { eventId: string };
+    seen.set(eventId, (seen.get(eventId) ?? new Set()).add(String(request.headers['webhook-id'])));
+  }
+  for (const answer of during) expect([...(seen.get(answer.eventId) ?? [])]).toEqual([answer.deliveries[0].deliveryId]);
+  expect(seen.has(before.eventId)).toBe(false);
+
+  const failed = await db.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM delivery_attempts a JOIN deliveries d USING (delivery_id)
+     WHERE d.org_id = $1 AND a.error_class = 'connection_refused'`,
+    [org],
+  );
+  expect(Number(failed.rows[0].n)).toBeGreaterThanOrEqual(during.length);
+}, 90_000);

@@ -1,0 +1,102 @@
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type OwnDevServer, startOwnDevServer } from './helpers/own-dev-server';
+import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
+import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+/**
+ * Temporal itself goes away: a dev server of this file's own is stopped and started again on the
+ * same SQLite file, while the service keeps running against it.
+ */
+let db: TestDatabase;
+let server: OwnDevServer;
+let stack: Stack | undefined;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  db = await createTestDatabase('fault-temporal');
+});
+afterAll(async () => {
+  await db.drop();
+});
+beforeEach(async () => {
+  server = await startOwnDevServer();
+  receiver = await startReceiver();
+});
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  await receiver.close();
+  await server.destroy();
+});
+
+/** Each event arrived at least once, and every repeat of a delivery carried the same webhook-id. */
+function expectEachAtLeastOnce(requests: ReceivedRequest[], answers: PublishAnswer[]): void {
+  const idsByEvent = new Map<string, Set<string>>();
+  for (const request of requests) {
+    const { eventId } = JSON.parse(request.body) as { eventId: string };
+    const ids = idsByEvent.get(eventId) ?? new Set();
+    ids.add(String(request.headers['webhook-id']));
+    idsByEvent.set(eventId, ids);
+  }
+  for (const answer of answers) {
+    expect([...(idsByEvent.get(answer.eventId) ?? [])]).toEqual([answer.deliveries[0].deliveryId]);
+  }
+}
+
+test('a delivery waiting in backoff resumes and completes after the Temporal server restarts', async () => {
+  receiver.respond(respondWith(503));
+  stack = await startStack(db, {
+    TEMPORAL_ADDRESS: server.address,
+    DELIVERY_RETRY_INITIAL_INTERVAL: '3s',
+    DELIVERY_RETRY_MAX_INTERVAL: '3s',
+    DELIVERY_RETRY_WINDOW: '5m',
+  });
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const answer = await publish(stack, org);
+  await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'retrying');
+
+  await server.stop();
+  receiver.respond(respondWith(200));
+  await server.start();
+
+  await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 45_000);
+  expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
+  expect(receiver.requests.at(-1)?.headers['webhook-id']).toBe(answer.deliveries[0].deliveryId);
+  expectEachAtLeastOnce(receiver.requests, [answer]);
+}, 90_000);
+
+test('events published while Temporal is down answer 202 and the reconciler delivers all of them once it is back', async () => {
+  stack = await startStack(db, {
+    TEMPORAL_ADDRESS: server.address,
+    MAINTENANCE_SCHEDULES: 'true',
+    RECONCILE_INTERVAL: '1s',
+    RECONCILE_MIN_AGE: '1ms',
+  });
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+
+  await server.stop();
+  const published = await Promise.all(
+    Array.from({ length: 20 }, (_, n) => stack!.api<PublishAnswer>('POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n } })),
+  );
+  expect(published.map((response) => response.status)).toEqual(Array(20).fill(202));
+  const answers = published.map((response) => response.body);
+  expect(answers.every((answer) => answer.deliveries.length === 1)).toBe(true);
+  const { rows } = await db.pool.query<{ pending: string }>(
+    `SELECT count(*) AS pending FROM deliveries WHERE org_id = $1 AND workflow_started_at IS NULL AND status = 'pending'`,
+    [org],
+  );
+  expect(Number(rows[0].pending)).toBe(20);
+
+  await server.start();
+  await receiver.waitForRequests(20, 60_000);
+  for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
+  expectEachAtLeastOnce(receiver.requests, answers);
+  const started = await db.pool.query<{ unstarted: string }>(
+    'SELECT count(*) AS unstarted FROM deliveries WHERE org_id = $1 AND workflow_started_at IS NULL',
+    [org],
+  );
+  expect(Number(started.rows[0].unstarted)).toBe(0);
+}, 120_000);
