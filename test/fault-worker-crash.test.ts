@@ -86,3 +86,29 @@ test('SIGTERM drains: the attempt in flight finishes and is recorded, and the wo
   await expect(api.client.workflow.getHandle(`delivery-${deliveryId}`).result()).resolves.toMatchObject({ status: 'delivered' });
   expect(receiver.requests).toHaveLength(1);
 }, 90_000);
+
+test('an attempt still running when the drain time runs out is cancelled and retried on the next worker, not lost', async () => {
+  let held = true;
+  receiver = await startReceiver(async (_request, res) => {
+    if (held) return; // the first request is never answered
+    res.writeHead(200).end();
+  });
+  const env = testEnvironment(db, { DELIVERY_RETRY_WINDOW: '5m', WORKER_SHUTDOWN_GRACE: '1s' });
+  api = await startApi(db, env);
+  const worker = await startWorker(env);
+  const org = uniqueOrg();
+  await subscribe(api, org, receiver.url);
+  const { deliveries } = await publish(api, org);
+  const { deliveryId } = deliveries[0];
+  await receiver.waitForRequests(1);
+
+  worker.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+  expect((await getDelivery(api, org, deliveryId)).status).not.toBe('delivered');
+
+  held = false;
+  await startWorker(env);
+  const delivered = await waitForStatus(api, org, deliveryId, 'delivered', 40_000);
+  expect(delivered.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+  expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+}, 90_000);
