@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDurationMs } from './shared/durations';
 import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/temporal';
@@ -23,6 +24,18 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
 
+function isCidr(text: string): boolean {
+  const [network = '', prefix = '', extra] = text.split('/');
+  const family = isIP(network);
+  return extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const cidrList = z
+  .string()
+  .default('')
+  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine(isCidr, 'expected CIDR ranges such as 10.0.0.0/8 or fd00::/8, comma-separated')));
+
 const urlString = z.string().refine((value) => URL.canParse(value), 'expected a URL');
 
 /**
@@ -47,6 +60,8 @@ export const configSchema = z.object({
   DELIVERY_RETRY_WINDOW: duration('24h').describe('How long a delivery is retried before it is dead-lettered'),
   DEAD_LETTER_RETENTION: duration('14d').describe('How long a dead letter can still be retried'),
   SECRET_ROTATION_OVERLAP: duration('24h').describe('How long a rotated-out secret keeps signing'),
+  ALLOWED_PRIVATE_CIDRS: cidrList.describe('Private or loopback ranges webhooks may reach, comma-separated (none by default)'),
+  REQUIRE_HTTPS: flag(false).describe('Refuse webhook URLs that are not https'),
   DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: integer(5, 1, 1000).describe('A config whose deliveries dead-letter this many times in a row is disabled'),
   DISABLE_AFTER_FAILING_FOR: duration('5d').describe('A config failing without a success for this long is disabled at its next dead letter'),
   CIRCUIT_BREAKER_THRESHOLD: integer(10, 1, 10_000).describe('Failed attempts in a row that open a config\'s circuit'),

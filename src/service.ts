@@ -3,6 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createActivities } from './activities';
+import { destinationGuardFor } from './activities/destination-guard';
 import { createHttpClient } from './activities/http';
 import { createApp } from './api/app';
 import { closeServer } from './api/server-lifecycle';
@@ -33,7 +34,7 @@ export async function startService(deps: { config: Config; pool: Pool; logger: L
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   await prepareSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const http = createHttpClient();
+  const http = createHttpClient({ guard: destinationGuardFor(config) });
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
   const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities });
   if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
+import type { DestinationGuard } from './destination-guard';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
-export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'http_status' | 'network';
+export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'http_status' | 'network' | 'destination_blocked';
 
 export interface PostResult {
   statusCode: number;
@@ -29,12 +31,21 @@ export interface HttpClient {
 
 /**
  * Outbound POSTs over one keep-alive undici Agent: connections to a destination are reused across
- * attempts. Redirects are never followed.
+ * attempts. Redirects are never followed. With a guard, every connection is checked on the address
+ * it actually connects to (the resolved one, so DNS rebinding cannot slip past a check made earlier).
  */
-export function createHttpClient(options: { dispatcher?: Dispatcher } = {}): HttpClient {
-  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000 } });
+export function createHttpClient(options: { guard?: DestinationGuard; dispatcher?: Dispatcher } = {}): HttpClient {
+  const { guard } = options;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000, ...(guard ? { lookup: guard.lookup } : {}) } });
   return {
     async post(url, headers, body, timeoutMs, cancel) {
+      // A literal address is connected to without a lookup, so it is judged here.
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+      if (guard && isIP(host) && !guard.isAllowedAddress(host)) {
+        throw new DeliveryNetworkError('destination_blocked', `${host} is a blocked address`);
+      }
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         const response = await request(url, {
@@ -82,6 +93,7 @@ export function classifyNetworkError(error: unknown, signal: AbortSignal, timeou
   const code = String((error as { code?: unknown })?.code ?? (cause as { code?: unknown })?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof errors.ConnectTimeoutError) return new DeliveryNetworkError('timeout', 'connect timeout');
+  if (code === 'EDESTINATIONBLOCKED') return new DeliveryNetworkError('destination_blocked', (cause as Error | undefined)?.message ?? message);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new DeliveryNetworkError('dns', `DNS lookup failed (${code})`);
   if (code === 'ECONNREFUSED') return new DeliveryNetworkError('connection_refused', 'connection refused');
   if (TLS_CODE.test(code)) return new DeliveryNetworkError('tls', `TLS error (${code})`);

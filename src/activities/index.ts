@@ -147,7 +147,8 @@ export function createActivities(deps: ActivityDeps) {
       const gone = statusCode === 410;
       const retryAfterMs = result ? parseRetryAfter(result, deps.config.DELIVERY_RETRY_MAX_INTERVAL) : null;
       const temporalAttempt = Context.current().info.attempt;
-      const delay = ok || gone ? null : nextAttemptDelay(input, temporalAttempt, retryAfterMs);
+      const final = ok || gone || failure?.errorClass === 'destination_blocked';
+      const delay = final ? null : nextAttemptDelay(input, temporalAttempt, retryAfterMs);
       const errorClass = ok ? null : (failure?.errorClass ?? 'http_status');
       const errorMessage = ok ? null : (failure?.message ?? `HTTP ${statusCode}`);
 
@@ -167,6 +168,10 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (ok) return { attempt, statusCode, durationMs };
 
+      if (failure?.errorClass === 'destination_blocked') {
+        // An internal address is never retried into: the delivery is dead-lettered now.
+        throw ApplicationFailure.create({ type: FailureType.DESTINATION_BLOCKED, message: failure.message, nonRetryable: true });
+      }
       if (gone) {
         await configs.disableConfig(ctx.org_id, ctx.config_id, 'gone');
         throw ApplicationFailure.create({ type: FailureType.GONE, message: 'endpoint answered 410 Gone; config disabled', nonRetryable: true });

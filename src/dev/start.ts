@@ -66,7 +66,14 @@ async function main(): Promise<void> {
       uiUrl ??= `http://localhost:${DEV_UI_PORT}`;
     }
 
-    const config = loadConfig({ ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: uiUrl });
+    const config = loadConfig({
+      // On a developer's machine receivers usually run on it too; production opens no range by default.
+      ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8,::1/128',
+      ...process.env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_UI_URL: uiUrl,
+    });
     const logger = createLogger(config);
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-dev' });
     stops.push(() => pool.end());

@@ -57,6 +57,8 @@ export function testEnvironment(db: TestDatabase, env: Record<string, string> = 
     WORKER_SHUTDOWN_GRACE: '1s',
     // Schedules outlive a test's worker; the tests of the reconciler and retention turn them on.
     MAINTENANCE_SCHEDULES: 'false',
+    // Receivers are local servers: loopback is opened as an operator would for them.
+    ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8',
     ...FAST_RETRY,
     ...env,
   };

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { destinationGuardFor } from '../../activities/destination-guard';
 import { generateSecret } from '../../activities/signing';
 import type { Config } from '../../config';
 import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../../db/configs';
@@ -29,13 +30,20 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   maxPerSecond: row.max_per_second,
 });
 
-export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_ROTATION_OVERLAP'> }): Router {
+export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS'> }): Router {
   const router = Router();
+  const guard = destinationGuardFor(deps.config);
+  /** Literal internal addresses are refused when stored; names are checked again on every connect. */
+  const assertDestination = (url: string | undefined): void => {
+    const reason = url === undefined ? undefined : guard.checkUrl(url);
+    if (reason) throw new ValidationError([{ field: 'url', message: reason }]);
+  };
   const queries = createConfigQueries(deps.pool);
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const body = parseInput(putConfigBody, req.body);
+    assertDestination(body.url);
     await assertRegistered(deps.pool, body.eventNames);
     const fields: ConfigFields = {
       url: body.url,
@@ -81,6 +89,7 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
   router.patch('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const patch = parseInput(patchConfigBody, req.body);
+    assertDestination(patch.url);
     const updated = await withTransaction(deps.pool, async (client) => {
       const txQueries = createConfigQueries(client);
       const current = await txQueries.getConfigForUpdate(orgId, configId);
