@@ -1,0 +1,84 @@
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+let db: TestDatabase;
+let stack: Stack;
+let receiver: Receiver;
+
+const COOLDOWN_MS = 3_000;
+
+beforeAll(async () => {
+  db = await createTestDatabase('circuit-breaker');
+});
+afterAll(async () => {
+  await db.drop();
+});
+beforeEach(async () => {
+  receiver = await startReceiver(respondWith(503));
+  stack = await startStack(db, {
+    CIRCUIT_BREAKER_THRESHOLD: '3',
+    CIRCUIT_BREAKER_COOLDOWN: `${COOLDOWN_MS}ms`,
+    DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
+    DELIVERY_RETRY_MAX_INTERVAL: '500ms',
+    DELIVERY_RETRY_WINDOW: '2m',
+  });
+});
+afterEach(async () => {
+  await stack.stop();
+  await receiver.close();
+});
+
+async function circuitOf(org: string): Promise<{ circuit: string; circuitOpenUntil: string | null; consecutiveFailures: number }> {
+  return (await stack.api<{ health: { circuit: string; circuitOpenUntil: string | null; consecutiveFailures: number } }>('GET', `/webhooks/${org}/configs/main`)).body.health;
+}
+
+test('after 3 failed attempts the circuit opens: silence while open, one probe per cooldown, and a good probe lets everything through', async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const first = await publish(stack, org, { n: 0 });
+  await receiver.waitForRequests(3);
+  const opened = await eventually(async () => {
+    const health = await circuitOf(org);
+    return health.circuit === 'open' ? health : undefined;
+  }, 5_000, 'the circuit to open');
+  expect(opened.consecutiveFailures).toBeGreaterThanOrEqual(3);
+
+  // More events while the circuit is open: the endpoint hears nothing until the cooldown ends.
+  const more = await Promise.all([1, 2, 3, 4].map((n) => publish(stack, org, { n })));
+  const openedAt = Date.now();
+  const countAtOpen = receiver.requests.length;
+  const openUntil = Date.parse(opened.circuitOpenUntil ?? '');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(openUntil - Date.now() - 300, 0)));
+  expect(receiver.requests.length).toBe(countAtOpen);
+
+  // Half-open: exactly one probe, which fails, so the circuit stays open for another cooldown.
+  await receiver.waitForRequests(countAtOpen + 1, COOLDOWN_MS + 5_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(receiver.requests.length).toBe(countAtOpen + 1);
+  expect((await circuitOf(org)).circuit).toBe('open');
+
+  // The endpoint recovers: the next probe succeeds, the circuit closes and every delivery arrives.
+  receiver.respond(respondWith(200));
+  for (const answer of [first, ...more]) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', COOLDOWN_MS * 3 + 10_000);
+  expect((await circuitOf(org)).circuit).toBe('closed');
+  expect(Date.now() - openedAt).toBeGreaterThan(COOLDOWN_MS);
+}, 60_000);
+
+test('a retry asked for by a person goes through an open circuit at once', async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const { deliveries } = await publish(stack, org);
+  await receiver.waitForRequests(3);
+  await eventually(async () => ((await circuitOf(org)).circuit === 'open' ? true : undefined), 5_000, 'the circuit to open');
+  const before = receiver.requests.length;
+
+  receiver.respond(respondWith(200));
+  const asked = Date.now();
+  expect((await stack.api('POST', `/webhooks/${org}/deliveries/${deliveries[0].deliveryId}/retry`)).status).toBe(202);
+  await waitForStatus(stack, org, deliveries[0].deliveryId, 'delivered', 10_000);
+  expect(Date.now() - asked).toBeLessThan(COOLDOWN_MS);
+  expect(receiver.requests.length).toBe(before + 1);
+  expect((await circuitOf(org)).circuit).toBe('closed');
+});

@@ -1,0 +1,135 @@
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+interface ConfigAnswer {
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  health: {
+    consecutiveFailures: number;
+    consecutiveDeadLetters: number;
+    failingSince: string | null;
+    lastSuccessAt: string | null;
+    circuit: string;
+  };
+}
+
+let db: TestDatabase;
+let stack: Stack | undefined;
+let failing: Receiver;
+let watcher: Receiver;
+
+beforeAll(async () => {
+  db = await createTestDatabase('endpoint-health');
+});
+afterAll(async () => {
+  await db.drop();
+});
+beforeEach(async () => {
+  failing = await startReceiver(respondWith(503));
+  watcher = await startReceiver();
+});
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  await failing.close();
+  await watcher.close();
+});
+
+async function configOf(org: string, configId = 'main'): Promise<ConfigAnswer> {
+  return (await stack!.api<ConfigAnswer>('GET', `/webhooks/${org}/configs/${configId}`)).body;
+}
+
+/** A second config of the org that listens for the service's own announcement. */
+async function watchDisables(org: string): Promise<void> {
+  const put = await stack!.api('PUT', `/webhooks/${org}/configs/ops`, { url: watcher.url, eventNames: ['webhook.config.disabled'] });
+  expect(put.status).toBe(201);
+}
+
+test('five dead letters in a row disable the config, say why, and tell the org through webhook.config.disabled', async () => {
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', CIRCUIT_BREAKER_THRESHOLD: '1000' });
+  const org = uniqueOrg();
+  const other = uniqueOrg();
+  await subscribe(stack, org, failing.url);
+  await watchDisables(org);
+  await stack.api('PUT', `/webhooks/${other}/configs/ops`, { url: watcher.url, eventNames: ['webhook.config.disabled'] });
+
+  for (let n = 1; n <= 4; n += 1) {
+    const { deliveries } = await publish(stack, org, { n });
+    await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
+  }
+  const fourth = await configOf(org);
+  expect(fourth).toMatchObject({ enabled: true, health: { consecutiveDeadLetters: 4, lastSuccessAt: null } });
+  expect(fourth.health.failingSince).not.toBeNull();
+
+  const { deliveries } = await publish(stack, org, { n: 5 });
+  await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
+  const disabled = await configOf(org);
+  expect(disabled).toMatchObject({ enabled: false, disabledReason: '5 deliveries dead-lettered in a row', health: { consecutiveDeadLetters: 5 } });
+  expect(Date.parse(disabled.disabledAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+
+  const [announcement] = await watcher.waitForRequests(1);
+  expect(JSON.parse(announcement.body)).toMatchObject({
+    type: 'webhook.config.disabled',
+    data: { configId: 'main', url: failing.url, reason: '5 deliveries dead-lettered in a row', disabledAt: disabled.disabledAt },
+  });
+  // Only the org that owns the config hears of it, and only once.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(watcher.requests).toHaveLength(1);
+
+  // A disabled config gets no new deliveries.
+  const afterwards = await publish(stack, org, { n: 6 });
+  expect(afterwards.deliveries).toEqual([]);
+}, 90_000);
+
+test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at its next dead letter', async () => {
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s', DISABLE_AFTER_FAILING_FOR: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '100' });
+  const org = uniqueOrg();
+  await subscribe(stack, org, failing.url);
+  await watchDisables(org);
+  const { deliveries } = await publish(stack, org);
+  await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
+  const config = await configOf(org);
+  expect(config.enabled).toBe(false);
+  expect(config.disabledReason).toMatch(/^failing without a success since \d{4}-\d\d-\d\dT/);
+  const [announcement] = await watcher.waitForRequests(1);
+  expect(JSON.parse(announcement.body)).toMatchObject({ data: { configId: 'main', consecutiveDeadLetters: 1 } });
+});
+
+test('re-enabling resets the counters and the circuit; a success resets them too', async () => {
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '2', CIRCUIT_BREAKER_THRESHOLD: '2' });
+  const org = uniqueOrg();
+  await subscribe(stack, org, failing.url);
+  for (let n = 1; n <= 2; n += 1) {
+    const { deliveries } = await publish(stack, org, { n });
+    await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
+  }
+  const disabled = await configOf(org);
+  expect(disabled.enabled).toBe(false);
+  expect(disabled.health.consecutiveFailures).toBeGreaterThanOrEqual(2);
+
+  const enabled = await stack.api<ConfigAnswer>('PATCH', `/webhooks/${org}/configs/main`, { enabled: true });
+  expect(enabled.status).toBe(200);
+  expect(enabled.body).toMatchObject({
+    enabled: true,
+    disabledReason: null,
+    disabledAt: null,
+    health: { consecutiveFailures: 0, consecutiveDeadLetters: 0, failingSince: null, circuit: 'closed' },
+  });
+
+  // One failure, then a success: counters back to zero and the success time kept.
+  await stack.stop();
+  stack = await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_WINDOW: '30s' });
+  const firstNew = failing.requests.length;
+  failing.respond((_request, res, index) => {
+    res.writeHead(index === firstNew ? 503 : 200).end();
+  });
+  const { deliveries } = await publish(stack, org, { n: 3 });
+  const delivered = await waitForStatus(stack, org, deliveries[0].deliveryId, 'delivered');
+  expect(delivered.attempts.map((attempt) => attempt.statusCode)).toEqual([503, 200]);
+  const healthy = await configOf(org);
+  expect(healthy.health).toMatchObject({ consecutiveFailures: 0, consecutiveDeadLetters: 0, failingSince: null, circuit: 'closed' });
+  expect(Date.parse(healthy.health.lastSuccessAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+}, 90_000);

@@ -1,0 +1,103 @@
+import type { ServerResponse } from 'node:http';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+let db: TestDatabase;
+let stack: Stack;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('per-config-limits');
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2m', THROTTLE_RETRY_DELAY: '300ms' });
+});
+afterAll(async () => {
+  await stack.stop();
+  for (const receiver of receivers) await receiver.close();
+  await db.drop();
+});
+
+async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
+  const started = await startReceiver(responder);
+  receivers.push(started);
+  return started;
+}
+
+/** Publishes `count` events with at most `parallel` requests in flight. */
+async function publishMany(org: string, count: number, parallel = 20): Promise<PublishAnswer[]> {
+  const answers: PublishAnswer[] = [];
+  for (let start = 0; start < count; start += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, count - start) }, (_, i) => publish(stack, org, { n: start + i }));
+    answers.push(...(await Promise.all(batch)));
+  }
+  return answers;
+}
+
+test('500 deliveries to an endpoint that hangs for its whole timeout do not hold up 100 to a healthy one', async () => {
+  const open: ServerResponse[] = [];
+  const hanging = await receiver((_request, res) => {
+    open.push(res); // never answered: every attempt runs into its timeout
+  });
+  const healthy = await receiver();
+  const slowOrg = uniqueOrg();
+  const fastOrg = uniqueOrg();
+  await subscribe(stack, slowOrg, hanging.url, { body: { timeoutMs: 2_000 } });
+  await subscribe(stack, fastOrg, healthy.url);
+
+  await publishMany(slowOrg, 500);
+  await hanging.waitForRequests(10);
+  const started = Date.now();
+  await publishMany(fastOrg, 100);
+  const published = Date.now();
+  await healthy.waitForRequests(100, 30_000);
+  const lastArrival = Math.max(...healthy.requests.map((r) => r.receivedAt));
+
+  expect(lastArrival - published).toBeLessThan(10_000);
+  // The cap held the hanging endpoint to 10 requests at a time all along.
+  expect(hanging.requests.length).toBeLessThanOrEqual(10 * Math.ceil((Date.now() - started) / 2_000 + 2));
+  for (const res of open) res.destroy();
+}, 90_000);
+
+test('maxConcurrency caps the requests in flight to one endpoint, and every delivery still arrives', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const slow = await receiver(async (_request, res) => {
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    inFlight -= 1;
+    res.writeHead(200).end();
+  });
+  const org = uniqueOrg();
+  await subscribe(stack, org, slow.url, { body: { maxConcurrency: 3 } });
+  const answers = await publishMany(org, 15);
+  for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
+  expect(slow.requests).toHaveLength(15);
+  expect(peak).toBe(3);
+}, 60_000);
+
+test('maxPerSecond spreads deliveries out: no second holds more than the bucket allows', async () => {
+  const metered = await receiver();
+  const org = uniqueOrg();
+  await subscribe(stack, org, metered.url, { body: { maxPerSecond: 5 } });
+  const answers = await publishMany(org, 15);
+  for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
+  const times = metered.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
+  expect(times).toHaveLength(15);
+  // A full bucket of 5, then 5 per second: 15 need at least 2 s.
+  expect(times[14] - times[0]).toBeGreaterThanOrEqual(1_900);
+  for (const t of times) expect(times.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10);
+}, 60_000);
+
+test('limits are validated: maxConcurrency 1..1000, maxPerSecond 1..10000 or null', async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, 'http://127.0.0.1:9/hook');
+  for (const body of [{ maxConcurrency: 0 }, { maxConcurrency: 1001 }, { maxPerSecond: 0 }, { maxConcurrency: 2.5 }]) {
+    const response = await stack.api('PATCH', `/webhooks/${org}/configs/main`, body);
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ field: Object.keys(body)[0] });
+  }
+  const ok = await stack.api('PATCH', `/webhooks/${org}/configs/main`, { maxConcurrency: 50, maxPerSecond: null });
+  expect(ok.body).toMatchObject({ maxConcurrency: 50, maxPerSecond: null });
+});
