@@ -10,7 +10,7 @@ const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('per-config-limits');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2m', THROTTLE_RETRY_DELAY: '300ms' });
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
 });
 afterAll(async () => {
   await stack.stop();
@@ -53,7 +53,9 @@ test('500 deliveries to an endpoint that hangs for its whole timeout do not hold
   await healthy.waitForRequests(100, 30_000);
   const lastArrival = Math.max(...healthy.requests.map((r) => r.receivedAt));
 
-  expect(lastArrival - published).toBeLessThan(10_000);
+  // Behind the hanging endpoint's queue (500 at 10 per 2 s) they would wait over 90 s; beside it they
+  // wait only for the server to get through the first rounds of held-back attempts.
+  expect(lastArrival - published).toBeLessThan(15_000);
   // The cap held the hanging endpoint to 10 requests at a time all along.
   expect(hanging.requests.length).toBeLessThanOrEqual(10 * Math.ceil((Date.now() - started) / 2_000 + 2));
   for (const res of open) res.destroy();

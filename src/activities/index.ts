@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Config } from '../config';
 import { createDeliveryDispatcher } from '../delivery/dispatcher';
 import { createPublisher, type PublishRequest } from '../delivery/publisher';
@@ -115,11 +115,19 @@ export function createActivities(deps: ActivityDeps) {
       }
       if (admission.decision !== 'admitted' && admission.decision !== 'probe') {
         // Nothing is sent and no attempt is recorded: the delivery waits, as a retry, without holding a slot.
-        const base = admission.waitMs > 0 ? admission.waitMs : deps.config.THROTTLE_RETRY_DELAY;
+        // Behind an open circuit it waits at least its own backoff, so a long outage parks deliveries
+        // at the usual pace instead of waking each of them every cooldown.
+        // Over the concurrency cap it waits longer each time it is turned away (up to 32 x the throttle
+        // delay): a queue of hundreds behind a slow endpoint then costs little, instead of one task each per second.
+        const backoff = admission.decision === 'circuit_open' ? (nextAttemptDelay(input, activity.info.attempt, null) ?? 0) : 0;
+        const throttle = deps.config.THROTTLE_RETRY_DELAY * 2 ** Math.min(activity.info.attempt - 1, 5);
+        const base = Math.max(admission.waitMs > 0 ? admission.waitMs : throttle, backoff);
         throw ApplicationFailure.create({
           type: FailureType.THROTTLED,
           message: `held back: ${admission.decision.replace('_', ' ')}`,
-          nextRetryDelay: Math.ceil(base * (1 + Math.random() * 0.5)),
+          nextRetryDelay: Math.ceil(base * (1 + Math.random())),
+          // Expected and frequent under load: logged at debug, left out of failure metrics.
+          category: ApplicationFailureCategory.BENIGN,
         });
       }
 
