@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { createDeliveryDispatcher } from '../delivery/dispatcher';
-import { BadRequestError, createErrorHandler, NotFoundError } from './errors';
+import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
@@ -21,6 +21,22 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Deeper bodies are refused before any handler walks them (schema validation, storage, signing). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
@@ -55,6 +71,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES, strict: true }));
+  app.use((req, _res, next) => {
+    if (jsonDepth(req.body) > MAX_JSON_DEPTH) {
+      next(new ValidationError([{ field: '(body)', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }]));
+      return;
+    }
+    next();
+  });
 
   app.use(eventTypesRouter(deps));
   app.use(configsRouter(deps));
