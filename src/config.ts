@@ -36,6 +36,10 @@ const cidrList = z
   .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.string().refine(isCidr, 'expected CIDR ranges such as 10.0.0.0/8 or fd00::/8, comma-separated')));
 
+/** 32 random bytes in base64; checked without importing the encryption module (it imports this one). */
+const isEncryptionKey = (text: string): boolean => /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 32;
+const ENCRYPTION_KEY_HINT = 'expected 32 random bytes in base64, for example from `openssl rand -base64 32`';
+
 const urlString = z.string().refine((value) => URL.canParse(value), 'expected a URL');
 
 /**
@@ -73,6 +77,23 @@ export const configSchema = z.object({
   HISTORY_RETENTION: duration('90d').describe('Events, deliveries and attempts older than this are purged'),
   RETENTION_INTERVAL: duration('1h').describe('How often the retention purge runs'),
   PURGE_BATCH_SIZE: integer(1000, 1, 100_000).describe('Rows deleted per purge statement'),
+  ADMIN_API_KEY: z
+    .string()
+    .min(32, 'use at least 32 characters, for example `twk_admin_` and 32 random hex digits')
+    .optional()
+    .describe('Key with every scope, sent as `Authorization: Bearer …`; required by the API (no default)'),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine(isEncryptionKey, ENCRYPTION_KEY_HINT)
+    .optional()
+    .describe('AES-256-GCM key for secrets at rest, 32 bytes base64; required by the API and the worker (no default)'),
+  ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isEncryptionKey, ENCRYPTION_KEY_HINT)))
+    .describe('Retired encryption keys, comma-separated: still decrypt until `npm run rotate-encryption-key` has run'),
+  RATE_LIMIT_PER_MINUTE: integer(6000, 0, 10_000_000).describe('API requests per key per minute in each API process (0 turns the limit off)'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),

@@ -9,7 +9,22 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
       level: config.LOG_LEVEL,
       base: { service: 'temporal-webhooks' },
       redact: {
-        paths: ['secret', '*.secret', 'headers.authorization', '*.headers.authorization', 'req.headers.authorization'],
+        // Defence in depth: nothing logs these on purpose (see SECURITY.md).
+        paths: [
+          'secret',
+          '*.secret',
+          'auth',
+          '*.auth',
+          'headers.authorization',
+          '*.headers.authorization',
+          'req.headers.authorization',
+          'ADMIN_API_KEY',
+          'ENCRYPTION_KEY',
+          'ENCRYPTION_PREVIOUS_KEYS',
+          '*.ADMIN_API_KEY',
+          '*.ENCRYPTION_KEY',
+          '*.ENCRYPTION_PREVIOUS_KEYS',
+        ],
         censor: '[redacted]',
       },
     },

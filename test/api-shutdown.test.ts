@@ -2,7 +2,7 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { freePort } from './helpers/free-port';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
-import { callApi, testEnvironment } from './helpers/stack';
+import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
 
 let db: TestDatabase;
 let api: ServiceProcess | undefined;
@@ -20,15 +20,15 @@ test('SIGTERM: the API stops accepting, finishes the publish in flight, and exit
   const baseUrl = `http://127.0.0.1:${port}`;
   api = spawnService('api', testEnvironment(db, { PORT: String(port), HOST: '127.0.0.1' }));
   await api.waitForLog('API listening');
-  expect((await callApi(baseUrl, 'PUT', '/event-types/order.created', {})).status).toBe(201);
-  expect((await callApi(baseUrl, 'PUT', '/webhooks/acme/configs/main', { url: 'http://127.0.0.1:9/hook', eventNames: ['order.created'] })).status).toBe(201);
+  expect((await callApi(baseUrl, 'PUT', '/event-types/order.created', {}, withAdminKey())).status).toBe(201);
+  expect((await callApi(baseUrl, 'PUT', '/webhooks/acme/configs/main', { url: 'http://127.0.0.1:9/hook', eventNames: ['order.created'] }, withAdminKey())).status).toBe(201);
 
   // Hold the publish inside its transaction: the events table is locked until the test lets go.
   const locker = new pg.Client({ connectionString: db.url });
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE events IN EXCLUSIVE MODE');
-  const inFlight = callApi<{ eventId: string }>(baseUrl, 'POST', '/events', { eventName: 'order.created', orgId: 'acme', data: { n: 1 } });
+  const inFlight = callApi<{ eventId: string }>(baseUrl, 'POST', '/events', { eventName: 'order.created', orgId: 'acme', data: { n: 1 } }, withAdminKey());
   const waiting = async () => {
     const { rows } = await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'`,

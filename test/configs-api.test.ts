@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
+import { startStack, type Stack, withAdminKey } from './helpers/stack';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -140,7 +140,7 @@ test('malformed JSON is 400 and a non-JSON content type is 400', async () => {
   expect(malformed.status).toBe(400);
   const wrongType = await stack.api('PUT', `/webhooks/${org}/configs/c1`, undefined, { 'content-type': 'text/plain' });
   expect([400, 422]).toContain(wrongType.status);
-  const text = await fetch(`${stack.baseUrl}/webhooks/${org}/configs/c1`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'url=x' });
+  const text = await fetch(`${stack.baseUrl}/webhooks/${org}/configs/c1`, { method: 'PUT', headers: withAdminKey({ 'content-type': 'text/plain' }), body: 'url=x' });
   expect(text.status).toBe(400);
   expect(await configCount(org)).toBe(0);
 });

@@ -25,8 +25,20 @@ const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const services = compose.services;
 const appServices = ['migrate', 'api', 'worker'] as const;
 
-const envOf = (name: string): Record<string, string> =>
+/** `${NAME:?message}`: Compose refuses to start unless the operator's environment sets NAME. */
+const REQUIRED_FROM_ENV = /^\$\{([A-Z_]+):\?[^}]+\}$/;
+/** What an operator would set them to, so the schema can check the rest. */
+const OPERATOR_ENV: Record<string, string> = { ADMIN_API_KEY: 'k'.repeat(40), ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
+
+const rawEnvOf = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, String(value)]));
+const envOf = (name: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(rawEnvOf(name)).map(([key, value]) => [key, REQUIRED_FROM_ENV.test(value) ? (OPERATOR_ENV[key] ?? value) : value]));
+
+test.each(['api', 'worker'])('%s takes its keys from the operator, with no default in the file', (name) => {
+  const env = rawEnvOf(name);
+  for (const key of ['ADMIN_API_KEY', 'ENCRYPTION_KEY']) expect({ [key]: REQUIRED_FROM_ENV.exec(env[key] ?? '')?.[1] }).toEqual({ [key]: key });
+});
 
 test('the stack has Postgres, Temporal on Postgres, the Temporal UI, migrations, the API and the worker', () => {
   expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgresql', 'temporal', 'temporal-ui', 'worker']);

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
-import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 
 interface ConfigAnswer {
@@ -91,8 +91,11 @@ test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at 
   await watchDisables(org);
   const { deliveries } = await publish(stack, org);
   await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
-  const config = await configOf(org);
-  expect(config.enabled).toBe(false);
+  // The dead letter is written first, then counted against the config.
+  const config = await eventually(async () => {
+    const current = await configOf(org);
+    return current.enabled ? undefined : current;
+  }, 10_000, 'config disabled');
   expect(config.disabledReason).toMatch(/^failing without a success since \d{4}-\d\d-\d\dT/);
   const [announcement] = await watcher.waitForRequests(1);
   expect(JSON.parse(announcement.body)).toMatchObject({ data: { configId: 'main', consecutiveDeadLetters: 1 } });

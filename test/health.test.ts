@@ -6,7 +6,7 @@ import { createApp } from '../src/api/app';
 import { closeServer } from '../src/api/server-lifecycle';
 import { createPool, type Pool } from '../src/db/pool';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { callApi, testConfig } from './helpers/stack';
+import { callApi, testConfig, withAdminKey } from './helpers/stack';
 import { testEnv } from './setup/test-env';
 
 let db: TestDatabase;
@@ -51,7 +51,7 @@ test('with Postgres unreachable, readyz is 503 naming postgres, publish is 503, 
       const ready = await callApi<{ dependencies: string[] }>(baseUrl, 'GET', '/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.dependencies).toEqual(['postgres']);
-      const publish = await callApi<{ dependency: string }>(baseUrl, 'POST', '/events', { eventName: 'a.b', orgId: 'acme', data: {} });
+      const publish = await callApi<{ dependency: string }>(baseUrl, 'POST', '/events', { eventName: 'a.b', orgId: 'acme', data: {} }, withAdminKey());
       expect(publish.status).toBe(503);
       expect(publish.body.dependency).toBe('postgres');
       expect(publish.headers.get('retry-after')).toBe('5');
@@ -73,9 +73,9 @@ test('with Temporal unreachable, readyz is 503 naming temporal', async () => {
 
 test('with Temporal unreachable, publish still answers 202 and the delivery waits as pending without a workflow', async () => {
   await withApp({ pool: db.pool, temporalAddress: '127.0.0.1:1' }, async (baseUrl) => {
-    await callApi(baseUrl, 'PUT', '/event-types/order.created', {});
-    await callApi(baseUrl, 'PUT', '/webhooks/acme-down/configs/main', { url: 'https://example.com/hook', eventNames: ['order.created'] });
-    const published = await callApi<{ deliveries: { deliveryId: string }[] }>(baseUrl, 'POST', '/webhooks/acme-down/events', { eventName: 'order.created', data: {} });
+    await callApi(baseUrl, 'PUT', '/event-types/order.created', {}, withAdminKey());
+    await callApi(baseUrl, 'PUT', '/webhooks/acme-down/configs/main', { url: 'https://example.com/hook', eventNames: ['order.created'] }, withAdminKey());
+    const published = await callApi<{ deliveries: { deliveryId: string }[] }>(baseUrl, 'POST', '/webhooks/acme-down/events', { eventName: 'order.created', data: {} }, withAdminKey());
     expect(published.status).toBe(202);
     const { rows } = await db.pool.query('SELECT status, workflow_started_at FROM deliveries WHERE delivery_id = $1', [published.body.deliveries[0].deliveryId]);
     expect(rows[0]).toEqual({ status: 'pending', workflow_started_at: null });
@@ -84,7 +84,7 @@ test('with Temporal unreachable, publish still answers 202 and the delivery wait
 
 test('an unknown route is a 404 problem and every answer carries a request id', async () => {
   await withApp({ pool: db.pool, temporalAddress: testEnv('temporalAddress') }, async (baseUrl) => {
-    const response = await callApi<{ requestId: string; status: number }>(baseUrl, 'GET', '/nope', undefined, { 'x-request-id': 'req-123' });
+    const response = await callApi<{ requestId: string; status: number }>(baseUrl, 'GET', '/nope', undefined, withAdminKey({ 'x-request-id': 'req-123' }));
     expect(response.status).toBe(404);
     expect(response.headers.get('x-request-id')).toBe('req-123');
     expect(response.body.requestId).toBe('req-123');

@@ -4,7 +4,7 @@ import type { DestinationGuard } from './destination-guard';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
-export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'http_status' | 'network' | 'destination_blocked';
+export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'http_status' | 'network' | 'destination_blocked' | 'auth_token';
 
 export interface PostResult {
   statusCode: number;
@@ -26,6 +26,8 @@ export class DeliveryNetworkError extends Error {
 export interface HttpClient {
   /** `cancel` aborts the request (activity cancellation, worker shutdown); its reason is thrown as is. */
   post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, cancel?: AbortSignal): Promise<PostResult>;
+  /** The same for any method: the OAuth token request goes through the same guarded connections. */
+  send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, cancel?: AbortSignal): Promise<PostResult>;
   close(): Promise<void>;
 }
 
@@ -39,32 +41,34 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
   const dispatcher =
     options.dispatcher ??
     new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000, ...(guard ? { lookup: guard.lookup } : {}) } });
+  const send: HttpClient['send'] = async (method, url, headers, body, timeoutMs, cancel) => {
+    // A literal address is connected to without a lookup, so it is judged here.
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (guard && isIP(host) && !guard.isAllowedAddress(host)) {
+      throw new DeliveryNetworkError('destination_blocked', `${host} is a blocked address`);
+    }
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await request(url, {
+        method,
+        headers,
+        body,
+        signal: cancel ? AbortSignal.any([signal, cancel]) : signal,
+        dispatcher,
+      });
+      return {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: await readPrefix(response.body, RESPONSE_BODY_LIMIT),
+      };
+    } catch (error) {
+      if (cancel?.aborted) throw cancel.reason;
+      throw classifyNetworkError(error, signal, timeoutMs);
+    }
+  };
   return {
-    async post(url, headers, body, timeoutMs, cancel) {
-      // A literal address is connected to without a lookup, so it is judged here.
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      if (guard && isIP(host) && !guard.isAllowedAddress(host)) {
-        throw new DeliveryNetworkError('destination_blocked', `${host} is a blocked address`);
-      }
-      const signal = AbortSignal.timeout(timeoutMs);
-      try {
-        const response = await request(url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: cancel ? AbortSignal.any([signal, cancel]) : signal,
-          dispatcher,
-        });
-        return {
-          statusCode: response.statusCode,
-          headers: response.headers,
-          body: await readPrefix(response.body, RESPONSE_BODY_LIMIT),
-        };
-      } catch (error) {
-        if (cancel?.aborted) throw cancel.reason;
-        throw classifyNetworkError(error, signal, timeoutMs);
-      }
-    },
+    send,
+    post: (url, headers, body, timeoutMs, cancel) => send('POST', url, headers, body, timeoutMs, cancel),
     async close() {
       await dispatcher.close();
     },

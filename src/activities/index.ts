@@ -13,6 +13,8 @@ import type { Logger } from '../logger';
 import { attemptReportSignal, type AttemptReport, CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
 import { createMaintenanceActivities } from './maintenance';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
+import { secretBoxFor, type SecretBox } from '../secrets/encryption';
+import { createReceiverAuth, openReceiverAuth } from './receiver-auth';
 import { sign } from './signing';
 
 export interface ActivityDeps {
@@ -53,6 +55,9 @@ export function createActivities(deps: ActivityDeps) {
   const deadLetters = createDeadLetterQueries(deps.pool);
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger: deps.logger });
+  // Secrets are read from Postgres and decrypted here, per attempt: they never travel through Temporal.
+  const box = secretBoxFor(deps.config);
+  const receiverAuth = createReceiverAuth({ http: deps.http });
 
   async function reportAttempt(report: AttemptReport): Promise<void> {
     const workflowId = Context.current().info.workflowExecution?.workflowId;
@@ -133,13 +138,14 @@ export function createActivities(deps: ActivityDeps) {
 
       // `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events.
       const body = JSON.stringify({ type: ctx.event_name, eventId: ctx.event_id, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
-      const headers = buildHeaders(ctx, body, deps.userAgent);
+      const headers = buildHeaders(ctx, box, body, deps.userAgent);
+      const auth = openReceiverAuth(box, ctx.auth);
       const startedAt = new Date();
       let result: PostResult | undefined;
       let failure: DeliveryNetworkError | undefined;
       const heartbeat = setInterval(() => activity.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        result = await deps.http.post(ctx.url, headers, body, timeoutMs, activity.cancellationSignal);
+        result = await receiverAuth.post({ url: ctx.url, headers, body, timeoutMs, cancel: activity.cancellationSignal, auth });
       } catch (error) {
         if (!(error instanceof DeliveryNetworkError)) {
           await deliveries.releaseLease(ctx.delivery_id).catch(() => undefined);
@@ -242,11 +248,11 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-function buildHeaders(ctx: DeliveryContext, body: string, userAgent: string): Record<string, string> {
+function buildHeaders(ctx: DeliveryContext, box: SecretBox, body: string, userAgent: string): Record<string, string> {
   const timestamp = Math.floor(Date.now() / 1000);
-  const secrets = [ctx.secret as string];
+  const secrets = [box.decrypt(ctx.secret as string)];
   if (ctx.previous_secret && ctx.previous_secret_expires_at && ctx.previous_secret_expires_at.getTime() > Date.now()) {
-    secrets.push(ctx.previous_secret);
+    secrets.push(box.decrypt(ctx.previous_secret));
   }
   const custom = Object.fromEntries(Object.entries(ctx.headers ?? {}).filter(([name]) => !RESERVED_HEADER.test(name)));
   return {

@@ -1,12 +1,15 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { createDeliveryDispatcher } from '../delivery/dispatcher';
+import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requireOrgAccess, requirePublish } from './auth';
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
+import { apiKeysRouter } from './routes/api-keys';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
@@ -45,6 +48,8 @@ export function createApp(deps: AppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // A JSON API: no page ever renders, so the strictest headers cost nothing.
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -61,6 +66,14 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+
+  // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
+  app.use(authenticate(deps));
+  app.use(rateLimitPerKey(config));
+  app.use('/api-keys', requireAdmin);
+  app.use('/event-types', requireAdminToWrite);
+  app.post('/events', requirePublish);
+  app.use('/webhooks/:orgId', requireOrgAccess);
 
   app.use((req, _res, next) => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
@@ -79,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  app.use(apiKeysRouter(deps));
   app.use(eventTypesRouter(deps));
   app.use(configsRouter(deps));
   app.use(eventsRouter({ ...deps, publisher }));

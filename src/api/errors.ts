@@ -54,6 +54,27 @@ export class BadRequestError extends HttpError {
   }
 }
 
+export class UnauthorizedError extends HttpError {
+  override readonly name = 'UnauthorizedError';
+  constructor(message = 'send an API key as `Authorization: Bearer <key>`') {
+    super(401, 'unauthorized', 'Unauthorized', message, { field: 'authorization' });
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  override readonly name = 'ForbiddenError';
+  constructor(needed: string) {
+    super(403, 'forbidden', 'Forbidden', `this API key lacks the scope this request needs (${needed})`, { field: 'authorization' });
+  }
+}
+
+export class RateLimitedError extends HttpError {
+  override readonly name = 'RateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate-limited', 'Too many requests', `rate limit of this API key reached; retry in ${retryAfterSeconds} s`, { field: 'authorization' });
+  }
+}
+
 export class DependencyUnavailableError extends HttpError {
   override readonly name = 'DependencyUnavailableError';
   constructor(readonly dependency: 'postgres' | 'temporal') {
@@ -121,6 +142,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     if (known) {
       if (known.status >= 500) logger.warn({ requestId, err: error }, known.message);
       if (known.status === 503) res.setHeader('retry-after', '5');
+      if (known instanceof RateLimitedError) res.setHeader('retry-after', String(known.retryAfterSeconds));
+      if (known instanceof UnauthorizedError) res.setHeader('www-authenticate', 'Bearer');
       sendProblem(res, known.status, {
         type: PROBLEM_BASE + known.slug,
         title: known.title,

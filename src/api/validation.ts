@@ -45,6 +45,34 @@ export const headersSchema = z.record(z.string(), headerValueSchema).superRefine
   }
 });
 
+const credential = (max: number) => headerValueSchema.pipe(z.string().min(1).max(max));
+
+/** How the receiver authenticates us (EventBridge "connections"). Every credential is encrypted at rest. */
+export const receiverAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('basic'),
+    username: credential(256).refine((value) => !value.includes(':'), 'may not contain ":"'),
+    password: credential(1024),
+  }),
+  z.strictObject({ type: z.literal('bearer'), token: credential(4096) }),
+  z.strictObject({
+    type: z.literal('apiKey'),
+    header: z
+      .string()
+      .regex(HEADER_NAME, 'not a valid header name')
+      .refine((name) => !RESERVED_HEADER.test(name), 'this header is set by the service'),
+    value: credential(4096),
+  }),
+  z.strictObject({
+    type: z.literal('oauth2'),
+    tokenUrl: webhookUrlSchema,
+    clientId: credential(1024),
+    clientSecret: credential(4096),
+    scope: z.string().max(1024).regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'not a valid OAuth scope').optional(),
+  }),
+]);
+export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
+
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
   .min(1, 'subscribe to at least one event name, or ["*"]')
@@ -59,6 +87,7 @@ const configFields = {
   timeoutMs: z.number().int().min(1000).max(30000),
   maxConcurrency: z.number().int().min(1).max(1000),
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
+  auth: receiverAuthSchema.nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -69,6 +98,7 @@ export const putConfigBody = z.strictObject({
   timeoutMs: configFields.timeoutMs.default(15000),
   maxConcurrency: configFields.maxConcurrency.default(10),
   maxPerSecond: configFields.maxPerSecond.default(null),
+  auth: configFields.auth.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -82,6 +112,7 @@ export const patchConfigBody = z
     timeoutMs: configFields.timeoutMs.optional(),
     maxConcurrency: configFields.maxConcurrency.optional(),
     maxPerSecond: configFields.maxPerSecond.optional(),
+    auth: configFields.auth.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 

@@ -3,6 +3,7 @@ import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
 import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
+import type { ReceiverAuth } from './validation';
 
 /** JSON shapes of the REST API, built from rows. */
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -24,7 +25,23 @@ function circuitState(openUntil: Date | null): 'closed' | 'open' | 'half_open' {
   return openUntil.getTime() > Date.now() ? 'open' : 'half_open';
 }
 
-export function configView(row: WebhookConfigRow, options: { includeSecret?: boolean } = {}) {
+/** Receiver auth without its credentials: enough to see how the receiver is authenticated. */
+export function authView(auth: ReceiverAuth | null) {
+  if (!auth) return null;
+  switch (auth.type) {
+    case 'basic':
+      return { type: auth.type, username: auth.username };
+    case 'bearer':
+      return { type: auth.type };
+    case 'apiKey':
+      return { type: auth.type, header: auth.header };
+    case 'oauth2':
+      return { type: auth.type, tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope ?? null };
+  }
+}
+
+/** `secret` is the decrypted signing secret, shown only when the config is created. */
+export function configView(row: WebhookConfigRow, options: { auth: ReceiverAuth | null; secret?: string }) {
   return {
     orgId: row.org_id,
     configId: row.config_id,
@@ -33,6 +50,7 @@ export function configView(row: WebhookConfigRow, options: { includeSecret?: boo
     enabled: row.enabled,
     description: row.description,
     headers: row.headers,
+    auth: authView(options.auth),
     timeoutMs: row.timeout_ms,
     maxConcurrency: row.max_concurrency,
     maxPerSecond: row.max_per_second,
@@ -49,7 +67,7 @@ export function configView(row: WebhookConfigRow, options: { includeSecret?: boo
     },
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
-    ...(options.includeSecret ? { secret: row.secret } : {}),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
   };
 }
 

@@ -9,8 +9,10 @@ export interface WebhookConfigRow {
   description: string | null;
   headers: Record<string, string>;
   timeout_ms: number;
+  /** Encrypted (see src/secrets/encryption.ts), as are `previous_secret` and `auth`. */
   secret: string;
   previous_secret: string | null;
+  auth: string | null;
   previous_secret_expires_at: Date | null;
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -42,6 +44,8 @@ export interface ConfigFields {
   timeoutMs: number;
   maxConcurrency: number;
   maxPerSecond: number | null;
+  /** Receiver credentials, encrypted. */
+  auth: string | null;
 }
 
 export interface ConfigPage {
@@ -58,13 +62,13 @@ export function createConfigQueries(db: Db) {
     async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
       const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
         `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
-                                      disabled_reason, disabled_at, max_concurrency, max_per_second)
+                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
-                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12)
+                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13)
          ON CONFLICT (org_id, config_id) DO UPDATE SET
            url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
            description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
-           max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second,
+           max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second, auth = EXCLUDED.auth,
            secret = coalesce($9, webhook_configs.secret),
            disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
                                   WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
@@ -90,6 +94,7 @@ export function createConfigQueries(db: Db) {
           secretIfCreated,
           fields.maxConcurrency,
           fields.maxPerSecond,
+          fields.auth,
         ],
       );
       const { inserted, ...row } = rows[0];

@@ -74,8 +74,10 @@ export interface DeliveryContext {
   disabled_reason: string | null;
   headers: Record<string, string> | null;
   timeout_ms: number | null;
+  /** Encrypted, as are `previous_secret` and `auth`. */
   secret: string | null;
   previous_secret: string | null;
+  auth: string | null;
   previous_secret_expires_at: Date | null;
 }
 
@@ -195,7 +197,7 @@ export function createDeliveryQueries(db: Db) {
         `SELECT d.delivery_id, d.org_id, d.config_id, d.event_name, d.event_id,
                 e.created_at AS event_created_at, e.data,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
-                c.secret, c.previous_secret, c.previous_secret_expires_at
+                c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth
          FROM deliveries d
          JOIN events e ON e.event_id = d.event_id
          LEFT JOIN webhook_configs c ON c.org_id = d.org_id AND c.config_id = d.config_id

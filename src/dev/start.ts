@@ -12,6 +12,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { startService } from '../service';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
+import { loadOrCreateDevSecrets } from './dev-secrets';
 import { resolveDatabase } from './postgres';
 import { startDevServer } from './temporal-server';
 import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    const dataDir = path.join(PROJECT_ROOT, '.data');
+    mkdirSync(dataDir, { recursive: true });
     const database = await resolveDatabase(process.env, say);
     stops.push(() => database.stop());
 
@@ -49,8 +52,6 @@ async function main(): Promise<void> {
     let uiUrl = process.env.TEMPORAL_UI_URL;
     if (!temporalAddress) {
       const cli = findTemporalCli(process.env);
-      const dataDir = path.join(PROJECT_ROOT, '.data');
-      mkdirSync(dataDir, { recursive: true });
       say(`starting the Temporal dev server (${cli ?? 'SDK download'}), data in .data/temporal.db`);
       const server = await startDevServer({
         cli,
@@ -66,9 +67,11 @@ async function main(): Promise<void> {
       uiUrl ??= `http://localhost:${DEV_UI_PORT}`;
     }
 
+    const devSecrets = loadOrCreateDevSecrets(path.join(dataDir, 'dev-secrets.json'));
     const config = loadConfig({
       // On a developer's machine receivers usually run on it too; production opens no range by default.
       ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8,::1/128',
+      ...devSecrets,
       ...process.env,
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: temporalAddress,
@@ -95,6 +98,9 @@ async function main(): Promise<void> {
         `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
         `  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
         `  Postgres     ${redact(config.DATABASE_URL)} (${database.source})`,
+        process.env.ADMIN_API_KEY
+          ? '  Admin key    from ADMIN_API_KEY'
+          : `  Admin key    ${config.ADMIN_API_KEY}   (local only, kept in .data/dev-secrets.json; send as Authorization: Bearer …)`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

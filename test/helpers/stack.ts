@@ -41,6 +41,16 @@ export interface Stack extends ApiStack {
   stop(): Promise<void>;
 }
 
+/** Keys of this test process: generated, never the defaults of anything (the service has none). */
+export const TEST_ADMIN_API_KEY = `twk_admin_${randomBytes(24).toString('hex')}`;
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** The admin key unless the test sends its own `authorization` (an empty one sends none). */
+export function withAdminKey(headers: Record<string, string> = {}): Record<string, string> {
+  const { authorization = `Bearer ${TEST_ADMIN_API_KEY}`, ...rest } = headers;
+  return authorization ? { ...rest, authorization } : rest;
+}
+
 /** Test-only settings on top of the defaults: a task queue of the test's own, quiet logs, a prebuilt bundle. */
 export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
   return loadConfig(testEnvironment(db, env));
@@ -59,6 +69,10 @@ export function testEnvironment(db: TestDatabase, env: Record<string, string> = 
     MAINTENANCE_SCHEDULES: 'false',
     // Receivers are local servers: loopback is opened as an operator would for them.
     ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8',
+    ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    // The rate limit has a test of its own; elsewhere it would only make load tests flaky.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...FAST_RETRY,
     ...env,
   };
@@ -84,7 +98,7 @@ export async function startStack(db: TestDatabase, env: Record<string, string> =
     baseUrl: service.baseUrl,
     client: service.client,
     worker: service.worker,
-    api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, headers),
+    api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, withAdminKey(headers)),
     stop: () => service.stop(),
   };
 }
@@ -103,7 +117,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
     config,
     baseUrl,
     client,
-    api: (method, path, body, headers) => callApi(baseUrl, method, path, body, headers),
+    api: (method, path, body, headers) => callApi(baseUrl, method, path, body, withAdminKey(headers)),
     async stop() {
       await closeServer(server);
       await connection.close();

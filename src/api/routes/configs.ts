@@ -6,7 +6,9 @@ import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '.
 import { createEventTypeQueries } from '../../db/event-types';
 import { type Db, type Pool, withTransaction } from '../../db/pool';
 import { NotFoundError, ValidationError } from '../errors';
-import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody } from '../validation';
+import { openReceiverAuth } from '../../activities/receiver-auth';
+import { secretBoxFor } from '../../secrets/encryption';
+import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody, type ReceiverAuth } from '../validation';
 import { configView } from '../views';
 
 async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
@@ -28,15 +30,25 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   timeoutMs: row.timeout_ms,
   maxConcurrency: row.max_concurrency,
   maxPerSecond: row.max_per_second,
+  auth: row.auth,
 });
 
-export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS'> }): Router {
+type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
+
+export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Router {
   const router = Router();
+  const box = secretBoxFor(deps.config);
   const guard = destinationGuardFor(deps.config);
+  const view = (row: WebhookConfigRow, secret?: string) => configView(row, { auth: openReceiverAuth(box, row.auth), secret });
+  const sealAuth = (auth: ReceiverAuth | null): string | null => (auth === null ? null : box.encrypt(JSON.stringify(auth)));
   /** Literal internal addresses are refused when stored; names are checked again on every connect. */
-  const assertDestination = (url: string | undefined): void => {
+  const assertDestination = (url: string | undefined, field = 'url'): void => {
     const reason = url === undefined ? undefined : guard.checkUrl(url);
-    if (reason) throw new ValidationError([{ field: 'url', message: reason }]);
+    if (reason) throw new ValidationError([{ field, message: reason }]);
+  };
+  /** The OAuth token endpoint is fetched by the worker too: the same rules apply to it. */
+  const assertAuthDestination = (auth: ReceiverAuth | null | undefined): void => {
+    if (auth?.type === 'oauth2') assertDestination(auth.tokenUrl, 'auth.tokenUrl');
   };
   const queries = createConfigQueries(deps.pool);
 
@@ -44,6 +56,7 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const body = parseInput(putConfigBody, req.body);
     assertDestination(body.url);
+    assertAuthDestination(body.auth);
     await assertRegistered(deps.pool, body.eventNames);
     const fields: ConfigFields = {
       url: body.url,
@@ -54,24 +67,26 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
       timeoutMs: body.timeoutMs,
       maxConcurrency: body.maxConcurrency,
       maxPerSecond: body.maxPerSecond,
+      auth: sealAuth(body.auth),
     };
-    const generated = generateSecret();
-    const { created, config } = await queries.putConfig(orgId, configId, fields, body.secret ?? null, generated);
-    res.status(created ? 201 : 200).json(configView(config, { includeSecret: created }));
+    const generated = body.secret ?? generateSecret();
+    const sealed = box.encrypt(generated);
+    const { created, config } = await queries.putConfig(orgId, configId, fields, body.secret ? sealed : null, sealed);
+    res.status(created ? 201 : 200).json(view(config, created ? generated : undefined));
   });
 
   router.get('/webhooks/:orgId/configs', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const { cursor, limit } = parseInput(listQuery, req.query, 'query');
     const page = await queries.listConfigs(orgId, cursor ?? null, limit);
-    res.json({ items: page.items.map((row) => configView(row)), nextCursor: page.nextCursor });
+    res.json({ items: page.items.map((row) => view(row)), nextCursor: page.nextCursor });
   });
 
   router.get('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const row = await queries.getConfig(orgId, configId);
     if (!row) throw new NotFoundError(`config ${configId}`);
-    res.json(configView(row));
+    res.json(view(row));
   });
 
   router.get('/webhooks/:orgId/configs/:configId/secret', async (req, res) => {
@@ -80,8 +95,8 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
     if (!row) throw new NotFoundError(`config ${configId}`);
     const previousLive = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     res.json({
-      secret: row.secret,
-      previousSecret: previousLive ? row.previous_secret : null,
+      secret: box.decrypt(row.secret),
+      previousSecret: previousLive && row.previous_secret ? box.decrypt(row.previous_secret) : null,
       previousSecretExpiresAt: previousLive ? row.previous_secret_expires_at?.toISOString() : null,
     });
   });
@@ -90,19 +105,22 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const patch = parseInput(patchConfigBody, req.body);
     assertDestination(patch.url);
+    assertAuthDestination(patch.auth);
     const updated = await withTransaction(deps.pool, async (client) => {
       const txQueries = createConfigQueries(client);
       const current = await txQueries.getConfigForUpdate(orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
       if (patch.eventNames) await assertRegistered(client, patch.eventNames);
+      const { auth, ...changes } = patch;
       const fields: ConfigFields = {
         ...fieldsOf(current),
-        ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
+        ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+        ...(auth !== undefined ? { auth: sealAuth(auth) } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
       return (await txQueries.putConfig(orgId, configId, fields, null, current.secret)).config;
     });
-    res.json(configView(updated));
+    res.json(view(updated));
   });
 
   router.delete('/webhooks/:orgId/configs/:configId', async (req, res) => {
@@ -113,10 +131,11 @@ export function configsRouter(deps: { pool: Pool; config: Pick<Config, 'SECRET_R
 
   router.post('/webhooks/:orgId/configs/:configId/secret/rotate', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    const row = await queries.rotateSecret(orgId, configId, generateSecret(), deps.config.SECRET_ROTATION_OVERLAP);
+    const secret = generateSecret();
+    const row = await queries.rotateSecret(orgId, configId, box.encrypt(secret), deps.config.SECRET_ROTATION_OVERLAP);
     if (!row) throw new NotFoundError(`config ${configId}`);
     res.json({
-      secret: row.secret,
+      secret,
       previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
     });
   });

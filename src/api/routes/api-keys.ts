@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { type ApiKeyRow, createApiKeyQueries } from '../../db/api-keys';
+import type { Pool } from '../../db/pool';
+import { generateApiKey, scopeSchema } from '../auth';
+import { NotFoundError, ValidationError } from '../errors';
+import { listQuery, parseInput } from '../validation';
+
+const createApiKeyBody = z.strictObject({
+  scopes: z.array(scopeSchema).min(1, 'give at least one scope').max(20),
+  description: z.string().max(1024).optional(),
+});
+const apiKeyParams = z.object({ keyId: z.uuid('expected a UUID') });
+const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f-]{36})$/;
+
+/** Never the key itself: only its prefix, which is enough to tell keys apart. */
+function apiKeyView(row: ApiKeyRow) {
+  return {
+    keyId: row.key_id,
+    prefix: `${row.prefix}…`,
+    scopes: row.scopes,
+    description: row.description,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  };
+}
+
+/** Admin-only (see app.ts): create a key (shown once), list prefixes, revoke. */
+export function apiKeysRouter(deps: { pool: Pool }): Router {
+  const router = Router();
+  const queries = createApiKeyQueries(deps.pool);
+
+  router.post('/api-keys', async (req, res) => {
+    const body = parseInput(createApiKeyBody, req.body);
+    const generated = generateApiKey();
+    const row = await queries.insertApiKey({
+      keyId: generated.keyId,
+      prefix: generated.prefix,
+      hash: generated.hash,
+      scopes: [...new Set(body.scopes)],
+      description: body.description ?? null,
+    });
+    res.status(201).json({ ...apiKeyView(row), key: generated.key });
+  });
+
+  router.get('/api-keys', async (req, res) => {
+    const { cursor, limit } = parseInput(listQuery, req.query, 'query');
+    const match = cursor === undefined ? null : CURSOR.exec(cursor);
+    if (cursor !== undefined && !match) throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor from a previous page' }]);
+    const page = await queries.listApiKeys(match ? { createdAt: new Date(match[1]), keyId: match[2] } : null, limit);
+    res.json({ items: page.items.map(apiKeyView), nextCursor: page.nextCursor });
+  });
+
+  router.delete('/api-keys/:keyId', async (req, res) => {
+    const { keyId } = parseInput(apiKeyParams, req.params, 'path');
+    if (!(await queries.revokeApiKey(keyId))) throw new NotFoundError(`API key ${keyId}`);
+    res.status(204).end();
+  });
+
+  return router;
+}

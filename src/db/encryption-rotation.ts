@@ -1,0 +1,54 @@
+import type { SecretBox } from '../secrets/encryption';
+import type { Db } from './pool';
+
+interface StoredSecrets {
+  org_id: string;
+  config_id: string;
+  secret: string;
+  previous_secret: string | null;
+  auth: string | null;
+}
+
+export interface RotationResult {
+  /** Configs whose secrets were re-encrypted under the current key. */
+  rewritten: number;
+  /** Configs already under it. */
+  unchanged: number;
+}
+
+/**
+ * Re-encrypts every stored secret (signing secrets and receiver credentials) under the current key,
+ * in batches. Each row is rewritten only if nobody changed it meanwhile, so it can run beside a live
+ * service, and again after an interruption.
+ */
+export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500): Promise<RotationResult> {
+  const result: RotationResult = { rewritten: 0, unchanged: 0 };
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const { rows } = await db.query<StoredSecrets>(
+      `SELECT org_id, config_id, secret, previous_secret, auth FROM webhook_configs
+       WHERE (org_id, config_id) > ($1, $2) ORDER BY org_id, config_id LIMIT $3`,
+      [after[0], after[1], batchSize],
+    );
+    if (rows.length === 0) return result;
+    for (const row of rows) {
+      const stale = [row.secret, row.previous_secret, row.auth].some((value) => value !== null && box.needsRotation(value));
+      if (!stale) {
+        result.unchanged += 1;
+        continue;
+      }
+      const reseal = (value: string | null) => (value === null || !box.needsRotation(value) ? value : box.encrypt(box.decrypt(value)));
+      const { rowCount } = await db.query(
+        `UPDATE webhook_configs SET secret = $3, previous_secret = $4, auth = $5
+         WHERE org_id = $1 AND config_id = $2
+           AND secret = $6 AND previous_secret IS NOT DISTINCT FROM $7 AND auth IS NOT DISTINCT FROM $8`,
+        [row.org_id, row.config_id, reseal(row.secret), reseal(row.previous_secret), reseal(row.auth), row.secret, row.previous_secret, row.auth],
+      );
+      // A row changed meanwhile was written by the service, under the current key already.
+      if ((rowCount ?? 0) > 0) result.rewritten += 1;
+      else result.unchanged += 1;
+    }
+    const last = rows[rows.length - 1];
+    after = [last.org_id, last.config_id];
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run rotate-encryption-key`: after a new ENCRYPTION_KEY is deployed with the old one in
+ * ENCRYPTION_PREVIOUS_KEYS, re-encrypts every stored secret under the new key. Once it reports
+ * nothing left, the old key can be dropped from ENCRYPTION_PREVIOUS_KEYS.
+ */
+import { loadConfig } from '../config';
+import { secretBoxFor } from '../secrets/encryption';
+import { reencryptSecrets } from './encryption-rotation';
+import { createPool } from './pool';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const box = secretBoxFor(config);
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: 1 });
+  try {
+    const { rewritten, unchanged } = await reencryptSecrets(pool, box);
+    console.log(`re-encrypted the secrets of ${rewritten} config(s) under key ${box.keyId}; ${unchanged} already under it`);
+  } finally {
+    await pool.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,126 @@
+import type { Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createLogger } from '../src/logger';
+import { startService, type RunningService } from '../src/service';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { waitForStatus } from './helpers/scenario';
+import { callApi, type Stack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY, testConfig, withAdminKey } from './helpers/stack';
+
+/**
+ * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
+ * out of every log line (at trace level), and out of the workflow histories Temporal keeps.
+ */
+let db: TestDatabase;
+let service: RunningService;
+let stack: Stack;
+const logs: string[] = [];
+const receivers: Receiver[] = [];
+
+const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
+const bearerToken = `bearer-${randomBytes(12).toString('hex')}`;
+const basicPassword = `pw-${randomBytes(12).toString('hex')}`;
+const clientSecret = `cs-${randomBytes(12).toString('hex')}`;
+const accessToken = `at-${randomBytes(12).toString('hex')}`;
+
+const forbidden = (): Record<string, string> => ({
+  signingSecret,
+  signingSecretKey: signingSecret.slice('whsec_'.length),
+  bearerToken,
+  basicPassword,
+  basicHeader: Buffer.from(`hooks:${basicPassword}`).toString('base64'),
+  clientSecret,
+  accessToken,
+  encryptionKey: TEST_ENCRYPTION_KEY,
+  adminKey: TEST_ADMIN_API_KEY,
+});
+
+beforeAll(async () => {
+  db = await createTestDatabase('secret-leaks');
+  const config = testConfig(db, { LOG_LEVEL: 'trace' });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  service = await startService({ config, pool: db.pool, logger: createLogger(config, sink), host: '127.0.0.1', port: 0 });
+  stack = {
+    config,
+    baseUrl: service.baseUrl,
+    client: service.client,
+    worker: service.worker,
+    api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, withAdminKey(headers)),
+    stop: () => service.stop(),
+  };
+});
+afterAll(async () => {
+  await service.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+  await db.drop();
+});
+
+/** Every string in a history, with payload bytes decoded as text. */
+function textOf(value: unknown, out: string[] = []): string[] {
+  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) textOf(item, out);
+  else if (value && typeof value === 'object') for (const item of Object.values(value)) textOf(item, out);
+  return out;
+}
+
+async function historyText(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return textOf(history).join('\n');
+}
+
+test('a delivery with every kind of credential leaves no secret in Postgres, the logs or the history', async () => {
+  const ok = await startReceiver(respondWith(200, {}, 'ok'));
+  const failing = await startReceiver(respondWith(500, {}, 'down'));
+  const tokens = await startReceiver(
+    respondWith(200, { 'content-type': 'application/json' }, JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600 })),
+  );
+  receivers.push(ok, failing, tokens);
+
+  const org = `org-${randomBytes(4).toString('hex')}`;
+  expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
+  const configs = {
+    bearer: { url: ok.url, secret: signingSecret, auth: { type: 'bearer', token: bearerToken } },
+    basic: { url: failing.url, auth: { type: 'basic', username: 'hooks', password: basicPassword } },
+    oauth: { url: ok.url, auth: { type: 'oauth2', tokenUrl: tokens.url.replace('/hook', '/token'), clientId: 'client', clientSecret } },
+  };
+  for (const [configId, body] of Object.entries(configs)) {
+    const put = await stack.api('PUT', `/webhooks/${org}/configs/${configId}`, { ...body, eventNames: ['order.created'] });
+    expect(put.status).toBe(201);
+  }
+
+  const published = await stack.api<{ deliveries: { deliveryId: string; configId: string; workflowId: string }[] }>('POST', `/webhooks/${org}/events`, {
+    eventName: 'order.created',
+    data: { order: 42 },
+  });
+  expect(published.status).toBe(202);
+  const byConfig = Object.fromEntries(published.body.deliveries.map((d) => [d.configId, d]));
+  await waitForStatus(stack, org, byConfig.bearer.deliveryId, 'delivered');
+  await waitForStatus(stack, org, byConfig.oauth.deliveryId, 'delivered');
+  await waitForStatus(stack, org, byConfig.basic.deliveryId, 'dead_lettered');
+
+  // The credentials were used: the receivers saw them.
+  expect(ok.requests.map((r) => r.headers.authorization).sort()).toEqual([`Bearer ${accessToken}`, `Bearer ${bearerToken}`]);
+  expect(failing.requests[0]?.headers.authorization).toBe(`Basic ${forbidden().basicHeader}`);
+
+  const { rows } = await db.pool.query<{ secret: string; auth: string }>('SELECT secret, auth FROM webhook_configs WHERE org_id = $1', [org]);
+  const stored = rows.flatMap((row) => [row.secret, row.auth]);
+  expect(stored.every((value) => value.startsWith('enc:v1:'))).toBe(true);
+
+  const histories = await Promise.all(published.body.deliveries.map((d) => historyText(stack.client, d.workflowId)));
+  expect(histories.join('\n')).toContain(byConfig.basic.deliveryId);
+  expect(logs.length).toBeGreaterThan(0);
+
+  const places = { postgres: stored.join('\n'), logs: logs.join(''), history: histories.join('\n') };
+  for (const [place, text] of Object.entries(places)) {
+    for (const [name, value] of Object.entries(forbidden())) {
+      expect({ place, name, found: text.includes(value) }).toEqual({ place, name, found: false });
+    }
+  }
+});
