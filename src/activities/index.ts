@@ -105,6 +105,9 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
 
+      // Decrypted before a slot is taken: a value under a key this worker lacks fails here, holding nothing.
+      const signingSecrets = secretsOf(ctx, box);
+      const auth = openReceiverAuth(box, ctx.auth);
       const activity = Context.current();
       const timeoutMs = ctx.timeout_ms ?? 15_000;
       const admission = await configs.admitAttempt({
@@ -138,8 +141,7 @@ export function createActivities(deps: ActivityDeps) {
 
       // `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events.
       const body = JSON.stringify({ type: ctx.event_name, eventId: ctx.event_id, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
-      const headers = buildHeaders(ctx, box, body, deps.userAgent);
-      const auth = openReceiverAuth(box, ctx.auth);
+      const headers = buildHeaders(ctx, signingSecrets, body, deps.userAgent);
       const startedAt = new Date();
       let result: PostResult | undefined;
       let failure: DeliveryNetworkError | undefined;
@@ -248,12 +250,17 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-function buildHeaders(ctx: DeliveryContext, box: SecretBox, body: string, userAgent: string): Record<string, string> {
-  const timestamp = Math.floor(Date.now() / 1000);
+/** The signing secrets in use: the current one, and the rotated-out one while its overlap lasts. */
+function secretsOf(ctx: DeliveryContext, box: SecretBox): string[] {
   const secrets = [box.decrypt(ctx.secret as string)];
   if (ctx.previous_secret && ctx.previous_secret_expires_at && ctx.previous_secret_expires_at.getTime() > Date.now()) {
     secrets.push(box.decrypt(ctx.previous_secret));
   }
+  return secrets;
+}
+
+function buildHeaders(ctx: DeliveryContext, secrets: string[], body: string, userAgent: string): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
   const custom = Object.fromEntries(Object.entries(ctx.headers ?? {}).filter(([name]) => !RESERVED_HEADER.test(name)));
   return {
     'user-agent': userAgent,

@@ -175,14 +175,14 @@ export function createConfigQueries(db: Db) {
       const { rows } = await db.query<WebhookConfigRow>(
         `UPDATE webhook_configs SET
            consecutive_dead_letters = consecutive_dead_letters + 1,
-           enabled = NOT (consecutive_dead_letters + 1 >= $3 OR failing_since < now() - make_interval(secs => $4::double precision / 1000)),
+           enabled = NOT (consecutive_dead_letters + 1 >= $3 OR coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false)),
            disabled_reason = CASE
              WHEN consecutive_dead_letters + 1 >= $3 THEN (consecutive_dead_letters + 1) || ' deliveries dead-lettered in a row'
-             WHEN failing_since < now() - make_interval(secs => $4::double precision / 1000)
+             WHEN coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false)
                THEN 'failing without a success since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
              ELSE disabled_reason END,
            disabled_at = CASE
-             WHEN consecutive_dead_letters + 1 >= $3 OR failing_since < now() - make_interval(secs => $4::double precision / 1000) THEN now()
+             WHEN consecutive_dead_letters + 1 >= $3 OR coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false) THEN now()
              ELSE disabled_at END,
            updated_at = now()
          WHERE org_id = $1 AND config_id = $2 AND enabled
