@@ -8,7 +8,7 @@ import { ValidationError } from '../api/errors';
 import { createConfigQueries } from '../db/configs';
 import { createDeadLetterQueries } from '../db/dead-letters';
 import { createDeliveryQueries, type DeliveryContext } from '../db/deliveries';
-import type { Pool } from '../db/pool';
+import { type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { attemptReportSignal, type AttemptReport, CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
 import { createMaintenanceActivities } from './maintenance';
@@ -212,12 +212,18 @@ export function createActivities(deps: ActivityDeps) {
      * the org hears of it through a `webhook.config.disabled` event (idempotent across retries).
      */
     async recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: string }) {
-      const row = await deadLetters.recordDeadLetter(input.deliveryId, input.reason, new Date(input.expiresAt));
+      // One transaction: the dead letter and its count against the config become visible together.
+      const { row, disabled } = await withTransaction(deps.pool, async (client) => {
+        const letter = await createDeadLetterQueries(client).recordDeadLetter(input.deliveryId, input.reason, new Date(input.expiresAt));
+        const disabledNow = letter
+          ? await createConfigQueries(client).recordConfigDeadLetter(letter.org_id, letter.config_id, {
+              afterConsecutiveDeadLetters: deps.config.DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS,
+              afterFailingForMs: deps.config.DISABLE_AFTER_FAILING_FOR,
+            })
+          : undefined;
+        return { row: letter, disabled: disabledNow };
+      });
       if (row) {
-        const disabled = await configs.recordConfigDeadLetter(row.org_id, row.config_id, {
-          afterConsecutiveDeadLetters: deps.config.DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS,
-          afterFailingForMs: deps.config.DISABLE_AFTER_FAILING_FOR,
-        });
         if (disabled?.disabled_at) {
           deps.logger.warn({ orgId: row.org_id, configId: row.config_id, reason: disabled.disabled_reason }, 'config disabled after failing');
           await announce({
