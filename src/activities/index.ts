@@ -133,7 +133,7 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.create({
           type: FailureType.THROTTLED,
           message: `held back: ${admission.decision.replace('_', ' ')}`,
-          nextRetryDelay: Math.ceil(base * (1 + Math.random())),
+          nextRetryDelay: heldBackDelay(Math.ceil(base * (1 + Math.random())), input.windowEndsAt - Date.now()),
           // Expected and frequent under load: logged at debug, left out of failure metrics.
           category: ApplicationFailureCategory.BENIGN,
         });
@@ -254,6 +254,18 @@ export function createActivities(deps: ActivityDeps) {
 
     ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, logger: deps.logger }),
   };
+}
+
+/** Room left in the window for the last look at a busy endpoint, before the window closes. */
+export const FINAL_CHECK_MARGIN_MS = 1_000;
+
+/**
+ * A held-back wait that would run past the end of the retry window is cut short, so the delivery gets
+ * one last look at the endpoint inside its window instead of being dead-lettered a whole wait early.
+ */
+export function heldBackDelay(delayMs: number, remainingMs: number): number {
+  const latest = remainingMs - FINAL_CHECK_MARGIN_MS;
+  return delayMs > latest && latest >= FINAL_CHECK_MARGIN_MS ? latest : delayMs;
 }
 
 /** The signing secrets in use: the current one, and the rotated-out one while its overlap lasts. */

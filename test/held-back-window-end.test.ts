@@ -1,0 +1,45 @@
+import { FINAL_CHECK_MARGIN_MS, heldBackDelay } from '../src/activities';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { type Stack, startStack } from './helpers/stack';
+
+let db: TestDatabase;
+let stack: Stack;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  db = await createTestDatabase('held-back-window-end');
+  // The first request holds the config's only slot for 3.5 s; the rest are answered at once.
+  receiver = await startReceiver(async (_request, res, index) => {
+    if (index === 0) await new Promise((resolve) => setTimeout(resolve, 3_500));
+    res.writeHead(200).end();
+  });
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '6s', THROTTLE_RETRY_DELAY: '2s' });
+});
+afterAll(async () => {
+  await stack.stop();
+  await receiver.close();
+  await db.drop();
+});
+
+test('a wait that would end past the window is cut to leave one last look inside it', () => {
+  expect(heldBackDelay(3_000, 20_000)).toBe(3_000);
+  expect(heldBackDelay(8_000, 5_000)).toBe(5_000 - FINAL_CHECK_MARGIN_MS);
+  // Too little room left for another look: the wait stands and the window closes.
+  expect(heldBackDelay(8_000, 1_500)).toBe(8_000);
+});
+
+test('a delivery held back by a busy endpoint is delivered inside its window, not dead-lettered a wait early', async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url, { body: { maxConcurrency: 1 } });
+  const first = await publish(stack, org, { n: 1 });
+  await receiver.waitForRequests(1);
+  const second = await publish(stack, org, { n: 2 });
+  // Held back at once, then after 2-4 s: if the slot is still taken, a second wait of 4-8 s would pass
+  // the 6 s window. Cut short, it lands before the window ends, when the slot is free.
+  const delivered = await waitForStatus(stack, org, second.deliveries[0].deliveryId, 'delivered', 15_000);
+  expect(delivered.attempts).toHaveLength(1);
+  await waitForStatus(stack, org, first.deliveries[0].deliveryId, 'delivered');
+  expect(receiver.requests).toHaveLength(2);
+});
