@@ -2,18 +2,16 @@ import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
-import { startService, type RunningService } from '../src/service';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
-import { callApi, type Stack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY, testConfig, withAdminKey } from './helpers/stack';
+import { type Stack, startStack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from './helpers/stack';
 
 /**
  * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
  * out of every log line (at trace level), and out of the workflow histories Temporal keeps.
  */
 let db: TestDatabase;
-let service: RunningService;
 let stack: Stack;
 const logs: string[] = [];
 const receivers: Receiver[] = [];
@@ -38,25 +36,16 @@ const forbidden = (): Record<string, string> => ({
 
 beforeAll(async () => {
   db = await createTestDatabase('secret-leaks');
-  const config = testConfig(db, { LOG_LEVEL: 'trace' });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(chunk.toString('utf8'));
       done();
     },
   });
-  service = await startService({ config, pool: db.pool, logger: createLogger(config, sink), host: '127.0.0.1', port: 0 });
-  stack = {
-    config,
-    baseUrl: service.baseUrl,
-    client: service.client,
-    worker: service.worker,
-    api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, withAdminKey(headers)),
-    stop: () => service.stop(),
-  };
+  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink) });
 });
 afterAll(async () => {
-  await service.stop();
+  await stack.stop();
   await Promise.all(receivers.map((r) => r.close()));
   await db.drop();
 });

@@ -8,6 +8,7 @@ import { createApp } from '../../src/api/app';
 import { closeServer } from '../../src/api/server-lifecycle';
 import { type Config, loadConfig } from '../../src/config';
 import type { Pool } from '../../src/db/pool';
+import type { Logger } from '../../src/logger';
 import { startService } from '../../src/service';
 import { testEnv } from '../setup/test-env';
 import type { TestDatabase } from './database';
@@ -90,9 +91,10 @@ export async function callApi<T>(baseUrl: string, method: string, path: string, 
 }
 
 /** The whole service against the real servers: API on a free port of 127.0.0.1, worker on its own task queue. */
-export async function startStack(db: TestDatabase, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(db: TestDatabase, env: Record<string, string> = {}, options: { logger?: (config: Config) => Logger } = {}): Promise<Stack> {
   const config = testConfig(db, env);
-  const service = await startService({ config, pool: db.pool, logger: pino({ level: config.LOG_LEVEL }), host: '127.0.0.1', port: 0 });
+  const logger = options.logger?.(config) ?? pino({ level: config.LOG_LEVEL });
+  const service = await startService({ config, pool: db.pool, logger, host: '127.0.0.1', port: 0 });
   return {
     config,
     baseUrl: service.baseUrl,
