@@ -11,8 +11,11 @@ COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:20-bookworm-slim
+# MALLOC_ARENA_MAX=2: the worker's native threads otherwise fragment memory across many glibc arenas;
+# with 10,000 deliveries parked in backoff it took RSS from 472 MB to 368 MB (BENCHMARKS.md).
 ENV NODE_ENV=production \
-    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -13,6 +13,15 @@ export interface DeliveryWorkerDeps {
   taskQueue?: string;
 }
 
+/**
+ * Workflows kept in the worker's cache between their tasks. The SDK's default grows with the heap limit
+ * (about 2,300 on a machine with 24 GB), and a delivery parked in backoff stays cached, so thousands of
+ * parked deliveries held about 1 GB of worker memory. An evicted delivery is replayed from its short
+ * history on its next task: with 100 cached, 10,000 parked deliveries took 472 MB instead of 1,042 MB and
+ * throughput did not drop (BENCHMARKS.md). Never below the workflow task slots, which the SDK requires.
+ */
+export const MAX_CACHED_WORKFLOWS = 100;
+
 /** A worker for the delivery workflows: a prebuilt bundle when one is configured, the sources otherwise. */
 export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Worker> {
   const { config } = deps;
@@ -28,5 +37,6 @@ export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Wo
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
+    maxCachedWorkflows: Math.max(MAX_CACHED_WORKFLOWS, config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
   });
 }
