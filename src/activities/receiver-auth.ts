@@ -143,9 +143,5 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
       forget(auth);
       return first.cached ? (await send()).result : first.result;
     },
-    /** Number of tokens held, for tests and metrics. */
-    cachedTokens: () => tokens.size,
   };
 }
-
-export type ReceiverAuthClient = ReturnType<typeof createReceiverAuth>;

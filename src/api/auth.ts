@@ -13,7 +13,7 @@ export const API_KEY_PREFIX = 'twk_live_';
 const VISIBLE_CHARS = 8;
 const ADMIN_KEY_ID = 'admin';
 
-export const SCOPE_PATTERN = new RegExp(`^(publish|admin|org:${ID_PATTERN.source.slice(1, -1)})$`);
+const SCOPE_PATTERN = new RegExp(`^(publish|admin|org:${ID_PATTERN.source.slice(1, -1)})$`);
 export const scopeSchema = z.string().regex(SCOPE_PATTERN, 'expected "publish", "admin" or "org:{orgId}"');
 
 /** Who is calling: the ADMIN_API_KEY, or a key from the api_keys table. */
