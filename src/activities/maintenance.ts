@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { createDeliveryQueries } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import { createRetentionQueries, type HistoryPurge } from '../db/retention';
-import type { DeliveryDispatcher } from '../delivery/dispatcher';
+import { type DeliveryDispatcher, deliveryRefOf } from '../delivery/dispatcher';
 import type { Logger } from '../logger';
 import type { ReconcileResult, RetentionResult } from '../shared/temporal';
 
@@ -45,16 +45,7 @@ export function createMaintenanceActivities(deps: {
       for (;;) {
         const rows = await deliveries.listUnstartedDeliveries(deps.config.RECONCILE_MIN_AGE, RECONCILE_BATCH);
         result.found += rows.length;
-        const { started, failed } = await deps.dispatcher.start(
-          rows.map((row) => ({
-            deliveryId: row.delivery_id,
-            eventId: row.event_id,
-            orgId: row.org_id,
-            configId: row.config_id,
-            eventName: row.event_name,
-            workflowId: row.workflow_id,
-          })),
-        );
+        const { started, failed } = await deps.dispatcher.start(rows.map(deliveryRefOf));
         await deliveries.markWorkflowsStarted(started);
         result.started += started.length;
         result.failed += failed.length;

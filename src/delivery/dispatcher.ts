@@ -17,6 +17,23 @@ export interface DeliveryRef {
   workflowId: string;
 }
 
+/** The ref of a deliveries row. */
+export const deliveryRefOf = (row: {
+  delivery_id: string;
+  event_id: string;
+  org_id: string;
+  config_id: string;
+  event_name: string;
+  workflow_id: string;
+}): DeliveryRef => ({
+  deliveryId: row.delivery_id,
+  eventId: row.event_id,
+  orgId: row.org_id,
+  configId: row.config_id,
+  eventName: row.event_name,
+  workflowId: row.workflow_id,
+});
+
 export type DispatcherConfig = Pick<
   Config,
   | 'TEMPORAL_TASK_QUEUE'

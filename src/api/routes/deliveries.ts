@@ -7,7 +7,7 @@ import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
 import { type Pool, withTransaction } from '../../db/pool';
 import { deliveryWorkflowId } from '../../shared/temporal';
-import type { DeliveryDispatcher, DeliveryRef } from '../../delivery/dispatcher';
+import { type DeliveryDispatcher, type DeliveryRef, deliveryRefOf } from '../../delivery/dispatcher';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Publisher } from '../../delivery/publisher';
 import { deadLetterFilter, deadLettersQuery, deliveriesQuery, deliveryParams, orgParams, parseInput } from '../validation';
@@ -30,15 +30,6 @@ export function decodeCursor(text: string): Cursor {
     throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
   }
 }
-
-const refOf = (row: Pick<DeliveryRow, 'delivery_id' | 'event_id' | 'org_id' | 'config_id' | 'event_name' | 'workflow_id'>): DeliveryRef => ({
-  deliveryId: row.delivery_id,
-  eventId: row.event_id,
-  orgId: row.org_id,
-  configId: row.config_id,
-  eventName: row.event_name,
-  workflowId: row.workflow_id,
-});
 
 async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<boolean>): Promise<number> {
   let next = 0;
@@ -68,7 +59,7 @@ export function deliveriesRouter(deps: {
     const config = await createConfigQueries(deps.pool).getConfig(row.org_id, row.config_id);
     if (!config) throw new ConflictError(`config ${row.config_id} no longer exists`);
     const deliveryId = randomUUID();
-    const ref: DeliveryRef = { ...refOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
+    const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
       const txQueries = createDeliveryQueries(client);
       const event = await txQueries.getEvent(row.org_id, row.event_id);
@@ -106,7 +97,7 @@ export function deliveriesRouter(deps: {
       return;
     }
     try {
-      await deps.dispatcher.retry(refOf(row), { reason: 'retry requested through the API' });
+      await deps.dispatcher.retry(deliveryRefOf(row), { reason: 'retry requested through the API' });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       // The run finished between our read and the signal.
@@ -130,7 +121,7 @@ export function deliveriesRouter(deps: {
     const rows = await deadLetters.listDeadLetters(orgId, filter, BULK_RETRY_LIMIT);
     const retried = await mapLimited(rows, SIGNAL_CONCURRENCY, async (row) => {
       try {
-        await deps.dispatcher.retry(refOf(row), { reason: 'bulk dead-letter retry through the API' });
+        await deps.dispatcher.retry(deliveryRefOf(row), { reason: 'bulk dead-letter retry through the API' });
         return true;
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
