@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { decodeKey } from './secrets/encryption';
 import { parseDurationMs } from './shared/durations';
 import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/temporal';
 
@@ -36,8 +38,7 @@ const cidrList = z
   .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.string().refine(isCidr, 'expected CIDR ranges such as 10.0.0.0/8 or fd00::/8, comma-separated')));
 
-/** 32 random bytes in base64; checked without importing the encryption module (it imports this one). */
-const isEncryptionKey = (text: string): boolean => /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 32;
+const isEncryptionKey = (text: string): boolean => decodeKey(text) !== undefined;
 const ENCRYPTION_KEY_HINT = 'expected 32 random bytes in base64, for example from `openssl rand -base64 32`';
 
 const urlString = z.string().refine((value) => URL.canParse(value), 'expected a URL');
@@ -102,9 +103,7 @@ export const configSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { ConfigError } from '../config';
+import { ConfigError } from '../config-error';
 
 /**
  * AES-256-GCM for secrets at rest. A stored value reads `enc:v1:{keyId}:{iv}:{tag}:{ciphertext}` (base64url
