@@ -32,6 +32,17 @@ async function startWorker(env: Record<string, string>): Promise<ServiceProcess>
   return worker;
 }
 
+/** API and one worker process on `env`, one config on the receiver, one event published and its POST under way. */
+async function deliveryInFlight(env: Record<string, string>): Promise<{ worker: ServiceProcess; org: string; deliveryId: string }> {
+  api = await startApi(db, env);
+  const worker = await startWorker(env);
+  const org = uniqueOrg();
+  await subscribe(api, org, receiver.url);
+  const { deliveries } = await publish(api, org);
+  await receiver.waitForRequests(1);
+  return { worker, org, deliveryId: deliveries[0].deliveryId };
+}
+
 test('SIGKILL of the worker while the receiver holds the request open: a new worker completes the delivery', async () => {
   let release: (() => void) | undefined;
   receiver = await startReceiver((_request, res) => {
@@ -39,13 +50,7 @@ test('SIGKILL of the worker while the receiver holds the request open: a new wor
     release = () => res.writeHead(200).end();
   });
   const env = testEnvironment(db, { DELIVERY_RETRY_WINDOW: '5m' });
-  api = await startApi(db, env);
-  const first = await startWorker(env);
-  const org = uniqueOrg();
-  await subscribe(api, org, receiver.url);
-  const { deliveries } = await publish(api, org);
-  const { deliveryId } = deliveries[0];
-  await receiver.waitForRequests(1);
+  const { worker: first, org, deliveryId } = await deliveryInFlight(env);
 
   first.kill('SIGKILL');
   expect(await first.exited).toBe('SIGKILL');
@@ -67,13 +72,7 @@ test('SIGTERM drains: the attempt in flight finishes and is recorded, and the wo
     res.writeHead(200).end();
   });
   const env = testEnvironment(db, { DELIVERY_RETRY_WINDOW: '5m', WORKER_SHUTDOWN_GRACE: '10s' });
-  api = await startApi(db, env);
-  const worker = await startWorker(env);
-  const org = uniqueOrg();
-  await subscribe(api, org, receiver.url);
-  const { deliveries } = await publish(api, org);
-  const { deliveryId } = deliveries[0];
-  await receiver.waitForRequests(1);
+  const { worker, org, deliveryId } = await deliveryInFlight(env);
 
   worker.kill('SIGTERM');
   expect(await worker.exited).toBe(0);
@@ -94,13 +93,7 @@ test('an attempt still running when the drain time runs out is cancelled and ret
     res.writeHead(200).end();
   });
   const env = testEnvironment(db, { DELIVERY_RETRY_WINDOW: '5m', WORKER_SHUTDOWN_GRACE: '1s' });
-  api = await startApi(db, env);
-  const worker = await startWorker(env);
-  const org = uniqueOrg();
-  await subscribe(api, org, receiver.url);
-  const { deliveries } = await publish(api, org);
-  const { deliveryId } = deliveries[0];
-  await receiver.waitForRequests(1);
+  const { worker, org, deliveryId } = await deliveryInFlight(env);
 
   worker.kill('SIGTERM');
   expect(await worker.exited).toBe(0);
