@@ -1,3 +1,6 @@
+// TEST_TIME_FACTOR stretches every wait in the tests (test/setup/test-env.ts) and this timeout alike.
+const factor = Number(process.env.TEST_TIME_FACTOR || 1);
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -10,7 +13,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-  testTimeout: 90_000,
+  testTimeout: Math.round(90_000 * (Number.isFinite(factor) && factor >= 1 ? factor : 1)),
   maxWorkers: 2,
   forceExit: false,
 };

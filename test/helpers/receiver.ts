@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scaled } from '../setup/test-env';
 
 export interface ReceivedRequest {
   method: string;
@@ -52,8 +53,9 @@ export async function startReceiver(responder: Responder = respondWith(200), opt
       current = next;
     },
     /** Resolves once `count` requests have arrived; rejects after `timeoutMs`. */
-    waitForRequests(count: number, timeoutMs = 30_000): Promise<ReceivedRequest[]> {
+    waitForRequests(count: number, waitMs = 30_000): Promise<ReceivedRequest[]> {
       if (requests.length >= count) return Promise.resolve(requests);
+      const timeoutMs = scaled(waitMs);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs} ms`)), timeoutMs);
         waiters.push({

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { scaled } from '../setup/test-env';
+import { describeDelivery } from './diagnostics';
 import type { ApiStack as Stack } from './stack';
 
 export interface PublishAnswer {
@@ -50,9 +52,17 @@ export async function getDelivery(stack: Stack, orgId: string, deliveryId: strin
   return response.body;
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls until `check` returns a value, or fails after `timeoutMs` (stretched by TEST_TIME_FACTOR),
+ * naming what it waited for and, through `explain`, the state of things at the deadline.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+  explain?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + scaled(timeoutMs);
   let last: unknown;
   for (;;) {
     try {
@@ -61,14 +71,23 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) {
+      const state = explain ? await explain().catch((error: unknown) => `(no diagnostics: ${String(error)})`) : '';
+      throw new Error(`timed out after ${scaled(timeoutMs)} ms waiting for ${what}${last ? `: ${String(last)}` : ''}${state ? `\n${state}` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/** Waits for a delivery's status; on a time-out the error holds its row, its attempts and its workflow's last events. */
 export async function waitForStatus(stack: Stack, orgId: string, deliveryId: string, status: string, timeoutMs = 20_000): Promise<DeliveryAnswer> {
-  return eventually(async () => {
-    const delivery = await getDelivery(stack, orgId, deliveryId);
-    return delivery.status === status ? delivery : undefined;
-  }, timeoutMs, `delivery ${deliveryId} to be ${status}`);
+  return eventually(
+    async () => {
+      const delivery = await getDelivery(stack, orgId, deliveryId);
+      return delivery.status === status ? delivery : undefined;
+    },
+    timeoutMs,
+    `delivery ${deliveryId} to be ${status}`,
+    () => describeDelivery(stack, orgId, deliveryId),
+  );
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { scaled } from '../setup/test-env';
 
 const root = path.resolve(__dirname, '..', '..');
 const ENTRY_POINTS = { api: 'src/api/server.ts', worker: 'src/worker/main.ts' } as const;
@@ -49,7 +50,8 @@ export function spawnService(role: keyof typeof ENTRY_POINTS, env: Record<string
     child,
     exited,
     kill: (signal) => child.kill(signal),
-    waitForLog(msg, timeoutMs = 30_000) {
+    waitForLog(msg, waitMs = 30_000) {
+      const timeoutMs = scaled(waitMs);
       const seen = lines.find((line) => line.msg === msg);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

@@ -13,3 +13,19 @@ export function testEnv(name: keyof typeof TEST_ENV): string {
   if (value === undefined) throw new Error(`${TEST_ENV[name]} is not set: run the tests through jest (global setup)`);
   return value;
 }
+
+/**
+ * Every wait in the tests is multiplied by TEST_TIME_FACTOR (default 1), so a slow or busy machine can
+ * give them all more time at once, e.g. `TEST_TIME_FACTOR=3 npm test`. Jest's test timeout follows it.
+ */
+export const TIME_FACTOR = timeFactorOf(process.env.TEST_TIME_FACTOR);
+
+export function timeFactorOf(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const factor = Number(raw);
+  if (!Number.isFinite(factor) || factor < 1) throw new Error(`TEST_TIME_FACTOR must be a number of at least 1, got "${raw}"`);
+  return factor;
+}
+
+/** A test's wait, stretched by TEST_TIME_FACTOR. */
+export const scaled = (ms: number): number => Math.round(ms * TIME_FACTOR);

@@ -1,0 +1,43 @@
+/**
+ * What a failed wait prints, so that a failure can be understood without running it again: the delivery
+ * as the API shows it (row and attempts) and the last events of its workflow's history.
+ */
+import { temporal } from '@temporalio/proto';
+import type { ApiStack } from './stack';
+
+const LAST_EVENTS = 20;
+
+const eventTypeName = (type: number | null | undefined): string =>
+  (temporal.api.enums.v1.EventType[type ?? 0] ?? String(type)).replace(/^EVENT_TYPE_/, '');
+
+/** One line per history event: id, type, time, and the failure or signal it carries. */
+function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
+  const seconds = Number(event.eventTime?.seconds ?? 0);
+  const time = new Date(seconds * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+  const failure =
+    event.activityTaskFailedEventAttributes?.failure?.message ??
+    event.workflowExecutionFailedEventAttributes?.failure?.message ??
+    event.workflowTaskFailedEventAttributes?.failure?.message ??
+    event.activityTaskTimedOutEventAttributes?.failure?.message;
+  const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+  const signal = event.workflowExecutionSignaledEventAttributes?.signalName;
+  const detail = [activity && `activity=${activity}`, signal && `signal=${signal}`, failure && `failure=${failure}`].filter(Boolean).join(' ');
+  return `  #${event.eventId} ${time} ${eventTypeName(event.eventType)}${detail ? ` ${detail}` : ''}`;
+}
+
+/** The delivery's row, its attempts and its workflow's last events, as text. */
+export async function describeDelivery(stack: ApiStack, orgId: string, deliveryId: string): Promise<string> {
+  const lines: string[] = [];
+  const answer = await stack.api('GET', `/webhooks/${orgId}/deliveries/${deliveryId}`);
+  lines.push(`delivery ${deliveryId} (HTTP ${answer.status}): ${JSON.stringify(answer.body)}`);
+  const workflowId = (answer.body as { workflowId?: string } | null)?.workflowId ?? `delivery-${deliveryId}`;
+  try {
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    lines.push(`workflow ${workflowId}: ${events.length} events, the last ${Math.min(events.length, LAST_EVENTS)}:`);
+    lines.push(...events.slice(-LAST_EVENTS).map(describeEvent));
+  } catch (error) {
+    lines.push(`workflow ${workflowId}: no history (${String(error)})`);
+  }
+  return lines.join('\n');
+}
