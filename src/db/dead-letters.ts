@@ -45,11 +45,12 @@ export function createDeadLetterQueries(db: Db) {
       return rows[0];
     },
 
+    /** A dead letter retried, also one just marked expired while its retry was on its way. */
     async markDeadLetterRetried(deliveryId: string): Promise<void> {
       await db.query(
         `WITH dl AS (UPDATE dead_letters SET retried_at = now() WHERE delivery_id = $1 AND retried_at IS NULL RETURNING delivery_id)
          UPDATE deliveries SET status = 'retrying', updated_at = now()
-         WHERE delivery_id = $1 AND status = 'dead_lettered'`,
+         WHERE delivery_id = $1 AND status IN ('dead_lettered', 'expired')`,
         [deliveryId],
       );
     },

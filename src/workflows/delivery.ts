@@ -6,6 +6,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -36,6 +37,15 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
+/**
+ * Patch ids: each guards a change to the command sequence, so that deliveries opened by an earlier version
+ * replay their recorded history unchanged (docs/operations.md, "Upgrading while deliveries are open").
+ */
+export const PATCHES = {
+  /** A retry signalled while the dead letter is written, or while it is marked expired, is honoured. */
+  keepRetryRequests: 'keep-retry-requests',
+} as const;
+
 type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string };
 
 export interface DeliveryWorkflowResult {
@@ -58,7 +68,14 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     windowEndsAt: null,
     deadLetterExpiresAt: null,
   };
-  let retryRequested = false;
+  // Retry requests are counted, not flagged: one that arrives while an activity runs is never cleared
+  // by the code that runs after it.
+  let retriesRequested = 0;
+  let retriesTaken = 0;
+  const retryPending = (): boolean => retriesRequested > retriesTaken;
+  const takeRetries = (): void => {
+    retriesTaken = retriesRequested;
+  };
 
   const setState = (state: DeliveryStatus): void => {
     if (view.state === state) return;
@@ -69,7 +86,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   setHandler(statusQuery, () => ({ ...view }));
   setHandler(retrySignal, (request) => {
     log.info('retry requested', { reason: request?.reason ?? null });
-    retryRequested = true;
+    retriesRequested += 1;
   });
   setHandler(attemptReportSignal, (report) => {
     view.attempts = Math.max(view.attempts, report.attempt);
@@ -84,7 +101,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     view.windowEndsAt = new Date(windowEndsAt).toISOString();
     let forced = forcedFirst;
     for (;;) {
-      retryRequested = false;
+      takeRetries();
       // A retry asked for at the very end of a window still gets one full attempt.
       const remainingMs = Math.max(windowEndsAt - Date.now(), 1_000);
       const { attemptDelivery } = proxyActivities<Activities>({
@@ -103,7 +120,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       const attemptScope = new CancellationScope();
       const attempt = attemptScope.run(() => attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt, forced }));
       const retryScope = new CancellationScope();
-      const retry = retryScope.run(() => condition(() => retryRequested));
+      const retry = retryScope.run(() => condition(retryPending));
 
       const winner = await Promise.race([
         attempt.then(
@@ -159,12 +176,17 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
     setState('dead_lettered');
 
-    retryRequested = false;
-    const retried = await condition(() => retryRequested, Math.max(expiresAt - Date.now(), 1));
+    // Before the patch, a retry signalled while the dead letter was being written was dropped here.
+    const keepRequests = patched(PATCHES.keepRetryRequests);
+    if (!keepRequests) takeRetries();
+    const retried = await condition(retryPending, Math.max(expiresAt - Date.now(), 1));
     if (!retried) {
       await bookkeeping.markExpired({ deliveryId: input.deliveryId });
-      setState('expired');
-      return { status: 'expired', attempts: view.attempts };
+      // A retry that arrived while the delivery was being marked expired still gets its window.
+      if (!keepRequests || !retryPending()) {
+        setState('expired');
+        return { status: 'expired', attempts: view.attempts };
+      }
     }
     await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
     view.deadLetterExpiresAt = null;
