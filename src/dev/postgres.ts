@@ -12,17 +12,23 @@ export interface ResolvedDatabase {
   stop(): Promise<void>;
 }
 
-export async function canConnect(url: string, timeoutMs = 1_500): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
+/**
+ * Whether a Postgres answers at `url`. A refused connection means no server; a slow answer (a busy
+ * machine) is asked again, so that a server that is there is never mistaken for a missing one.
+ */
+export async function canConnect(url: string, timeoutMs = 5_000, tries = 3): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ECONNREFUSED' || attempt >= tries) return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 }
 
