@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { freePort } from './helpers/free-port';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let api: ServiceProcess | undefined;
@@ -49,4 +50,4 @@ test('SIGTERM: the API stops accepting, finishes the publish in flight, and exit
   expect(await api.exited).toBe(0);
   const { rows } = await db.pool.query('SELECT event_id FROM events WHERE event_id = $1', [answer.body.eventId]);
   expect(rows).toHaveLength(1);
-}, 60_000);
+}, scaled(60_000));

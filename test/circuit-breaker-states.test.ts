@@ -1,7 +1,8 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
-import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -50,13 +51,11 @@ test('after 3 failed attempts the circuit opens: silence while open, one probe p
   const openedAt = Date.now();
   const countAtOpen = receiver.requests.length;
   const openUntil = Date.parse(opened.circuitOpenUntil ?? '');
-  await new Promise((resolve) => setTimeout(resolve, Math.max(openUntil - Date.now() - 300, 0)));
-  expect(receiver.requests.length).toBe(countAtOpen);
+  await holdsFor(() => receiver.requests.length === countAtOpen, Math.max(openUntil - Date.now() - 300, 0), 'no request while the circuit is open');
 
   // Half-open: exactly one probe, which fails, so the circuit stays open for another cooldown.
   await receiver.waitForRequests(countAtOpen + 1, COOLDOWN_MS + 5_000);
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  expect(receiver.requests.length).toBe(countAtOpen + 1);
+  await holdsFor(() => receiver.requests.length === countAtOpen + 1, 1_000, 'a single probe in the half-open state');
   expect((await circuitOf(org)).circuit).toBe('open');
 
   // The endpoint recovers: the next probe succeeds, the circuit closes and every delivery arrives.
@@ -64,7 +63,7 @@ test('after 3 failed attempts the circuit opens: silence while open, one probe p
   for (const answer of [first, ...more]) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', COOLDOWN_MS * 3 + 10_000);
   expect((await circuitOf(org)).circuit).toBe('closed');
   expect(Date.now() - openedAt).toBeGreaterThan(COOLDOWN_MS);
-}, 60_000);
+}, scaled(60_000));
 
 test('a retry asked for by a person goes through an open circuit at once', async () => {
   const org = uniqueOrg();

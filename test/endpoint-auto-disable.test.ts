@@ -1,7 +1,8 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
-import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 interface ConfigAnswer {
   enabled: boolean;
@@ -76,13 +77,12 @@ test('five dead letters in a row disable the config, say why, and tell the org t
     data: { configId: 'main', url: failing.url, reason: '5 deliveries dead-lettered in a row', disabledAt: disabled.disabledAt },
   });
   // Only the org that owns the config hears of it, and only once.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  expect(watcher.requests).toHaveLength(1);
+  await holdsFor(() => watcher.requests.length === 1, scaled(1_000), 'one announcement and no second');
 
   // A disabled config gets no new deliveries.
   const afterwards = await publish(stack, org, { n: 6 });
   expect(afterwards.deliveries).toEqual([]);
-}, 90_000);
+}, scaled(90_000));
 
 test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at its next dead letter', async () => {
   stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s', DISABLE_AFTER_FAILING_FOR: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '100' });
@@ -135,4 +135,4 @@ test('re-enabling resets the counters and the circuit; a success resets them too
   const healthy = await configOf(org);
   expect(healthy.health).toMatchObject({ consecutiveFailures: 0, consecutiveDeadLetters: 0, failingSince: null, circuit: 'closed' });
   expect(Date.parse(healthy.health.lastSuccessAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
-}, 90_000);
+}, scaled(90_000));

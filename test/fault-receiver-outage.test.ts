@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -58,4 +59,4 @@ test('a receiver down for 30 s, then up: every event is delivered, repeats with 
     [org],
   );
   expect(Number(failed.rows[0].n)).toBeGreaterThanOrEqual(during.length);
-}, 90_000);
+}, scaled(90_000));

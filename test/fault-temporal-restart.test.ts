@@ -3,6 +3,7 @@ import { type OwnDevServer, startOwnDevServer } from './helpers/own-dev-server';
 import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 /**
  * Temporal itself goes away: a dev server of this file's own is stopped and started again on the
@@ -65,7 +66,7 @@ test('a delivery waiting in backoff resumes and completes after the Temporal ser
   expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
   expect(receiver.requests.at(-1)?.headers['webhook-id']).toBe(answer.deliveries[0].deliveryId);
   expectEachAtLeastOnce(receiver.requests, [answer]);
-}, 90_000);
+}, scaled(90_000));
 
 test('events published while Temporal is down answer 202 and the reconciler delivers all of them once it is back', async () => {
   stack = await startStack(db, {
@@ -99,4 +100,4 @@ test('events published while Temporal is down answer 202 and the reconciler deli
     [org],
   );
   expect(Number(started.rows[0].unstarted)).toBe(0);
-}, 120_000);
+}, scaled(120_000));

@@ -3,6 +3,7 @@ import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { type ApiStack, startApi, testEnvironment } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 /** The worker runs as a process of its own, as in production, so it can be killed for real. */
 let db: TestDatabase;
@@ -64,7 +65,7 @@ test('SIGKILL of the worker while the receiver holds the request open: a new wor
   expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
   expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([deliveryId]));
   await expect(api.client.workflow.getHandle(`delivery-${deliveryId}`).result()).resolves.toMatchObject({ status: 'delivered' });
-}, 90_000);
+}, scaled(90_000));
 
 test('SIGTERM drains: the attempt in flight finishes and is recorded, and the worker exits 0', async () => {
   receiver = await startReceiver(async (_request, res) => {
@@ -84,7 +85,7 @@ test('SIGTERM drains: the attempt in flight finishes and is recorded, and the wo
   await startWorker(env);
   await expect(api.client.workflow.getHandle(`delivery-${deliveryId}`).result()).resolves.toMatchObject({ status: 'delivered' });
   expect(receiver.requests).toHaveLength(1);
-}, 90_000);
+}, scaled(90_000));
 
 test('an attempt still running when the drain time runs out is cancelled and retried on the next worker, not lost', async () => {
   let held = true;
@@ -104,4 +105,4 @@ test('an attempt still running when the drain time runs out is cancelled and ret
   const delivered = await waitForStatus(api, org, deliveryId, 'delivered', 40_000);
   expect(delivered.attempts.at(-1)).toMatchObject({ statusCode: 200 });
   expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([deliveryId]));
-}, 90_000);
+}, scaled(90_000));

@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -73,4 +74,4 @@ test('the retention run purges old finished history and expired dead letters, ke
   expect(expired.rows[0].status).toBe('expired');
   const remaining = await db.pool.query('SELECT delivery_id FROM dead_letters WHERE org_id = $1', [org]);
   expect(remaining.rows.map((row) => row.delivery_id)).toEqual([deadOld.deliveries[0].deliveryId]);
-}, 60_000);
+}, scaled(60_000));

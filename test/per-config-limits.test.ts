@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -59,7 +60,7 @@ test('500 deliveries to an endpoint that hangs for its whole timeout do not hold
   // The cap held the hanging endpoint to 10 requests at a time all along.
   expect(hanging.requests.length).toBeLessThanOrEqual(10 * Math.ceil((Date.now() - started) / 2_000 + 2));
   for (const res of open) res.destroy();
-}, 90_000);
+}, scaled(90_000));
 
 test('maxConcurrency caps the requests in flight to one endpoint, and every delivery still arrives', async () => {
   let inFlight = 0;
@@ -77,7 +78,7 @@ test('maxConcurrency caps the requests in flight to one endpoint, and every deli
   for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
   expect(slow.requests).toHaveLength(15);
   expect(peak).toBe(3);
-}, 60_000);
+}, scaled(60_000));
 
 test('maxPerSecond spreads deliveries out: no second holds more than the bucket allows', async () => {
   const metered = await receiver();
@@ -90,7 +91,7 @@ test('maxPerSecond spreads deliveries out: no second holds more than the bucket 
   // A full bucket of 5, then 5 per second: 15 need at least 2 s.
   expect(times[14] - times[0]).toBeGreaterThanOrEqual(1_900);
   for (const t of times) expect(times.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10);
-}, 60_000);
+}, scaled(60_000));
 
 test('limits are validated: maxConcurrency 1..1000, maxPerSecond 1..10000 or null', async () => {
   const org = uniqueOrg();

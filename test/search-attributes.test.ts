@@ -3,7 +3,7 @@ import Long from 'long';
 import { randomBytes } from 'node:crypto';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/temporal';
 import { ensureSearchAttributes } from '../src/worker/search-attributes';
-import { testEnv } from './setup/test-env';
+import { testEnv, scaled } from './setup/test-env';
 
 let connection: Connection;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ test('the worker registers missing search attributes once, as keywords, and a se
   for (const key of ALL_SEARCH_ATTRIBUTES) expect(customAttributes?.[key.name]).toBe(2 /* INDEXED_VALUE_TYPE_KEYWORD */);
 
   await expect(ensureSearchAttributes(connection, namespace)).resolves.toEqual([]);
-}, 60_000);
+}, scaled(60_000));
 
 test('an attribute of the same name but another type is refused by name', async () => {
   const namespace = await freshNamespace();
@@ -57,4 +57,4 @@ test('an attribute of the same name but another type is refused by name', async 
     if (listed.customAttributes?.[first!.name] === undefined) throw new Error('not yet visible');
   });
   await expect(ensureSearchAttributes(connection, namespace)).rejects.toMatchObject({ name: 'SearchAttributeConflictError', message: expect.stringContaining(first!.name) });
-}, 60_000);
+}, scaled(60_000));

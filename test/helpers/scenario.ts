@@ -91,3 +91,16 @@ export async function waitForStatus(stack: Stack, orgId: string, deliveryId: str
     () => describeDelivery(stack, orgId, deliveryId),
   );
 }
+
+/**
+ * A negative check with a named window: fails as soon as `check` turns false within `forMs`, for
+ * assertions such as "nothing more arrives". Callers scale the window when a longer one is stricter.
+ */
+export async function holdsFor(check: () => boolean | Promise<boolean>, forMs: number, what: string): Promise<void> {
+  const until = Date.now() + forMs;
+  for (;;) {
+    if (!(await check())) throw new Error(`expected ${what} for ${forMs} ms; it stopped holding after ${forMs - (until - Date.now())} ms`);
+    if (Date.now() >= until) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(until - Date.now(), 0))));
+  }
+}
