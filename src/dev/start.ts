@@ -2,24 +2,54 @@
  * `npm start`: the whole service on one machine. Postgres (DATABASE_URL, a local server, or embedded),
  * the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set), migrations, then the worker
  * and the API in this process. Ctrl-C stops everything, the dev server included.
+ *
+ * A dev server (or embedded Postgres) left running by a start that was killed outright is recognised
+ * on the next start and stopped before a fresh one starts; a port held by any other process stops the
+ * start with an error naming that process.
+ *
+ * Besides the service's own settings (src/config.ts) it reads TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT
+ * (the dev server's ports, 7233 and 8233) and DEV_DATA_DIR (its state, .data in the project).
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { startService } from '../service';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
+import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './dev-server-record';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { resolveDatabase } from './postgres';
+import { assertPortFree, PortInUseError } from './processes';
 import { startDevServer } from './temporal-server';
 import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
 
-const DEV_SERVER_PORT = 7233;
-const DEV_UI_PORT = 8233;
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const launcherSchema = z.object({
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  DEV_DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
+});
+
+function loadLauncherSettings(env: Record<string, string | undefined>): z.infer<typeof launcherSchema> {
+  const input = Object.fromEntries(Object.entries(env).filter(([name, value]) => name in launcherSchema.shape && value));
+  const parsed = launcherSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
 const say = (line: string) => console.log(`[start] ${line}`);
+/** A file under the working directory by its relative path (.data/…), any other by its full one. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
 
 function redact(url: string): string {
   const parsed = new URL(url);
@@ -43,31 +73,53 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const dataDir = path.join(PROJECT_ROOT, '.data');
+    const settings = loadLauncherSettings(process.env);
+    const dataDir = path.resolve(settings.DEV_DATA_DIR);
     mkdirSync(dataDir, { recursive: true });
-    const database = await resolveDatabase(process.env, say);
+    const database = await resolveDatabase(process.env, say, { dataDir });
     stops.push(() => database.stop());
 
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     let uiUrl = process.env.TEMPORAL_UI_URL;
     if (!temporalAddress) {
+      const dbFilename = path.join(dataDir, 'temporal.db');
+      const pidFile = path.join(dataDir, 'temporal.pid');
+      const leftover = await stopLeftoverDevServer(pidFile, dbFilename);
+      if (leftover !== undefined) say(`stopped the Temporal dev server left running by an earlier start (pid ${leftover})`);
+      await assertPortFree(settings.TEMPORAL_DEV_PORT, '127.0.0.1', 'Temporal dev server');
+      await assertPortFree(settings.TEMPORAL_UI_PORT, '127.0.0.1', 'Temporal Web UI');
+
       const cli = findTemporalCli(process.env);
-      say(`starting the Temporal dev server (${cli ?? 'SDK download'}), data in .data/temporal.db`);
+      say(`starting the Temporal dev server (${cli ?? 'SDK download'}), data in ${shown(dbFilename)}`);
       const server = await startDevServer({
         cli,
-        port: DEV_SERVER_PORT,
-        uiPort: DEV_UI_PORT,
-        dbFilename: path.join(dataDir, 'temporal.db'),
+        port: settings.TEMPORAL_DEV_PORT,
+        uiPort: settings.TEMPORAL_UI_PORT,
+        dbFilename,
         namespace: process.env.TEMPORAL_NAMESPACE || 'default',
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         log: say,
       });
-      stops.push(() => server.stop());
+      if (server.pid !== undefined && server.binary !== undefined) {
+        writeDevServerRecord(pidFile, {
+          pid: server.pid,
+          binary: server.binary,
+          dbFilename,
+          port: settings.TEMPORAL_DEV_PORT,
+          uiPort: settings.TEMPORAL_UI_PORT,
+          startedAt: new Date().toISOString(),
+        });
+      }
+      stops.push(async () => {
+        await server.stop();
+        removeDevServerRecord(pidFile);
+      });
       temporalAddress = server.address;
-      uiUrl ??= `http://localhost:${DEV_UI_PORT}`;
+      uiUrl ??= `http://localhost:${settings.TEMPORAL_UI_PORT}`;
     }
 
-    const devSecrets = loadOrCreateDevSecrets(path.join(dataDir, 'dev-secrets.json'));
+    const secretsFile = path.join(dataDir, 'dev-secrets.json');
+    const devSecrets = loadOrCreateDevSecrets(secretsFile);
     const config = loadConfig({
       // On a developer's machine receivers usually run on it too; production opens no range by default.
       ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8,::1/128',
@@ -77,6 +129,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_UI_URL: uiUrl,
     });
+    await assertPortFree(config.PORT, config.HOST, 'API');
     const logger = createLogger(config);
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-dev' });
     stops.push(() => pool.end());
@@ -100,13 +153,13 @@ async function main(): Promise<void> {
         `  Postgres     ${redact(config.DATABASE_URL)} (${database.source})`,
         process.env.ADMIN_API_KEY
           ? '  Admin key    from ADMIN_API_KEY'
-          : `  Admin key    ${config.ADMIN_API_KEY}   (local only, kept in .data/dev-secrets.json; send as Authorization: Bearer …)`,
+          : `  Admin key    ${config.ADMIN_API_KEY}   (local only, kept in ${shown(secretsFile)}; send as Authorization: Bearer …)`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
+    console.error(error instanceof ConfigError || error instanceof PortInUseError ? error.message : error);
     await stopAll(1);
   }
 }

@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { executableOf, findListener, PortInUseError } from './processes';
 
 export interface DevServerOptions {
   /** Path of the Temporal CLI; undefined lets the SDK download one. */
@@ -16,6 +17,10 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
+  /** The server's process, when it could be found. */
+  pid: number | undefined;
+  /** The executable the server runs. */
+  binary: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -25,7 +30,8 @@ const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma'
 
 const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
 
-async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
+async function waitUntilServing(port: number, child: ChildProcess): Promise<void> {
+  const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
@@ -33,8 +39,12 @@ async function waitUntilServing(address: string, child: ChildProcess): Promise<v
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       await connection.workflowService.getSystemInfo({});
       await connection.close();
+      // A server that answers is only this one if this one holds the port.
+      const holder = findListener(port);
+      if (holder && holder.pid !== child.pid) throw new PortInUseError(port, 'Temporal dev server', holder);
       return;
     } catch (error) {
+      if (error instanceof PortInUseError) throw error;
       if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer at ${address}: ${(error as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -70,13 +80,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   process.once('exit', () => killGroup('SIGKILL'));
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitUntilServing(address, child);
+    await waitUntilServing(options.port, child);
   } catch (error) {
     killGroup('SIGKILL');
     throw error;
   }
   return {
     address,
+    pid: child.pid,
+    binary: options.cli,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -103,5 +115,6 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
       extraArgs: SQLITE_PRAGMAS,
     },
   });
-  return { address: env.address, stop: () => env.teardown() };
+  const pid = findListener(options.port)?.pid;
+  return { address: env.address, pid, binary: pid === undefined ? undefined : executableOf(pid), stop: () => env.teardown() };
 }
