@@ -215,7 +215,7 @@ export function createActivities(deps: ActivityDeps) {
       await deadLetters.markExpired(input.deliveryId);
     },
 
-    ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, logger: deps.logger }),
+    ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, recordDeadLetter: health.recordDeadLetter, logger: deps.logger }),
   };
 }
 
