@@ -75,6 +75,7 @@ export const configSchema = z.object({
   MAINTENANCE_SCHEDULES: flag(true).describe('Whether the worker creates the reconciler and retention Schedules'),
   RECONCILE_INTERVAL: duration('30s').describe('How often the reconciler starts deliveries that have no workflow'),
   RECONCILE_MIN_AGE: duration('10s').describe('Deliveries younger than this are left to the API that is starting them'),
+  RECONCILE_CHECK_INTERVAL: duration('5m').describe('How often the reconciler asks Temporal about each delivery in flight; one whose workflow ended abnormally is dead-lettered'),
   HISTORY_RETENTION: duration('90d').describe('Events, deliveries and attempts older than this are purged'),
   RETENTION_INTERVAL: duration('1h').describe('How often the retention purge runs'),
   PURGE_BATCH_SIZE: integer(1000, 1, 100_000).describe('Rows deleted per purge statement'),

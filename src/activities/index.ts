@@ -3,14 +3,14 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Config } from '../config';
 import { createDeliveryDispatcher } from '../delivery/dispatcher';
-import { createPublisher, type PublishRequest } from '../delivery/publisher';
-import { ValidationError } from '../api/errors';
+import { createConfigHealth } from '../delivery/config-health';
+import { createPublisher } from '../delivery/publisher';
 import { createConfigQueries } from '../db/configs';
 import { createDeadLetterQueries } from '../db/dead-letters';
 import { createDeliveryQueries, type DeliveryContext } from '../db/deliveries';
-import { type Pool, withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
-import { attemptReportSignal, type AttemptReport, CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
+import { attemptReportSignal, type AttemptReport, FailureType, type RetrySettings } from '../shared/temporal';
 import { createMaintenanceActivities } from './maintenance';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
 import { secretBoxFor, type SecretBox } from '../secrets/encryption';
@@ -55,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
   const deadLetters = createDeadLetterQueries(deps.pool);
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger: deps.logger });
+  const health = createConfigHealth({ pool: deps.pool, publisher, config: deps.config, logger: deps.logger });
   // Secrets are read from Postgres and decrypted here, per attempt: they never travel through Temporal.
   const box = secretBoxFor(deps.config);
   const receiverAuth = createReceiverAuth({ http: deps.http });
@@ -75,16 +76,6 @@ export function createActivities(deps: ActivityDeps) {
     const backoff = Math.min(initialIntervalMs * backoffCoefficient ** (attempt - 1), maximumIntervalMs);
     const delay = retryAfterMs ?? backoff;
     return Date.now() + delay < input.windowEndsAt ? delay : null;
-  }
-
-  /** Publishes a service event; an archived event type is an operator's choice to silence it. */
-  async function announce(request: PublishRequest): Promise<void> {
-    try {
-      await publisher.publish(request);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      deps.logger.warn({ eventName: request.eventName, err: error }, 'service event not published');
-    }
   }
 
   return {
@@ -189,7 +180,7 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.create({ type: FailureType.DESTINATION_BLOCKED, message: failure.message, nonRetryable: true });
       }
       if (gone) {
-        await configs.disableConfig(ctx.org_id, ctx.config_id, 'gone');
+        await health.disableConfig(ctx.org_id, ctx.config_id, 'gone');
         throw ApplicationFailure.create({ type: FailureType.GONE, message: 'endpoint answered 410 Gone; config disabled', nonRetryable: true });
       }
       await reportAttempt({
@@ -209,38 +200,10 @@ export function createActivities(deps: ActivityDeps) {
 
     /**
      * Writes the dead letter and counts it against the config's health. When that disables the config,
-     * the org hears of it through a `webhook.config.disabled` event (idempotent across retries).
+     * the org hears of it through a `webhook.config.disabled` event written in the same transaction.
      */
     async recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: string }) {
-      // One transaction: the dead letter and its count against the config become visible together.
-      const { row, disabled } = await withTransaction(deps.pool, async (client) => {
-        const letter = await createDeadLetterQueries(client).recordDeadLetter(input.deliveryId, input.reason, new Date(input.expiresAt));
-        const disabledNow = letter
-          ? await createConfigQueries(client).recordConfigDeadLetter(letter.org_id, letter.config_id, {
-              afterConsecutiveDeadLetters: deps.config.DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS,
-              afterFailingForMs: deps.config.DISABLE_AFTER_FAILING_FOR,
-            })
-          : undefined;
-        return { row: letter, disabled: disabledNow };
-      });
-      if (row) {
-        if (disabled?.disabled_at) {
-          deps.logger.warn({ orgId: row.org_id, configId: row.config_id, reason: disabled.disabled_reason }, 'config disabled after failing');
-          await announce({
-            orgId: row.org_id,
-            eventName: CONFIG_DISABLED_EVENT,
-            data: {
-              configId: disabled.config_id,
-              url: disabled.url,
-              reason: disabled.disabled_reason,
-              disabledAt: disabled.disabled_at.toISOString(),
-              consecutiveDeadLetters: disabled.consecutive_dead_letters,
-              failingSince: disabled.failing_since?.toISOString() ?? null,
-            },
-            idempotencyKey: `${CONFIG_DISABLED_EVENT}:${disabled.config_id}:${disabled.disabled_at.toISOString()}`,
-          });
-        }
-      }
+      const row = await health.recordDeadLetter({ ...input, expiresAt: new Date(input.expiresAt) });
       return { attemptCount: row?.attempt_count ?? 0, lastError: row?.last_error ?? null };
     },
 
@@ -252,7 +215,7 @@ export function createActivities(deps: ActivityDeps) {
       await deadLetters.markExpired(input.deliveryId);
     },
 
-    ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, logger: deps.logger }),
+    ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, recordDeadLetter: health.recordDeadLetter, logger: deps.logger }),
   };
 }
 

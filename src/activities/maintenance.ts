@@ -3,20 +3,31 @@ import type { Config } from '../config';
 import { createDeliveryQueries } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import { createRetentionQueries, type HistoryPurge } from '../db/retention';
+import type { ConfigHealth } from '../delivery/config-health';
 import { type DeliveryDispatcher, deliveryRefOf } from '../delivery/dispatcher';
 import type { Logger } from '../logger';
 import type { ReconcileResult, RetentionResult } from '../shared/temporal';
 
 
 const RECONCILE_BATCH = 500;
+/**
+ * Deliveries in flight whose workflow one reconciler run asks Temporal about, and how many at once. A run
+ * makes at most CHECK_BATCH describe calls (plus one close-event read for each workflow that ended
+ * abnormally): at the default 30 s interval, under 7 calls a second however many deliveries are in flight.
+ * A larger backlog is worked through over several runs, least recently checked first.
+ */
+const CHECK_BATCH = 200;
+const CHECK_CONCURRENCY = 8;
 /** One reconciler run stops taking new batches after this, so runs never pile up. */
 const RECONCILE_BUDGET_MS = 20_000;
 
 /** Activities of the maintenance Schedules: the reconciler and the retention purge. */
 export function createMaintenanceActivities(deps: {
   pool: Pool;
-  config: Pick<Config, 'RECONCILE_MIN_AGE' | 'HISTORY_RETENTION' | 'PURGE_BATCH_SIZE'>;
+  config: Pick<Config, 'RECONCILE_MIN_AGE' | 'RECONCILE_CHECK_INTERVAL' | 'DEAD_LETTER_RETENTION' | 'HISTORY_RETENTION' | 'PURGE_BATCH_SIZE'>;
   dispatcher: DeliveryDispatcher;
+  /** Dead-letters a stranded delivery exactly as its workflow would have. */
+  recordDeadLetter: ConfigHealth['recordDeadLetter'];
   logger: Logger;
 }) {
   const deliveries = createDeliveryQueries(deps.pool);
@@ -33,14 +44,52 @@ export function createMaintenanceActivities(deps: {
     }
   }
 
+  /**
+   * Deliveries whose workflow ended abnormally (terminated, timed out, failed, cancelled) while they were
+   * pending or retrying: nothing will ever finish them. Each becomes a dead letter, written as the workflow
+   * writes one, and so can be retried. The others are marked checked, and wait RECONCILE_CHECK_INTERVAL.
+   */
+  async function deadLetterStranded(result: ReconcileResult): Promise<void> {
+    const rows = await deliveries.listDeliveriesToCheck(deps.config.RECONCILE_CHECK_INTERVAL, CHECK_BATCH);
+    const leftAlone: string[] = [];
+    let next = 0;
+    let unreachable: unknown;
+    const lanes = Array.from({ length: Math.min(CHECK_CONCURRENCY, rows.length) }, async () => {
+      while (next < rows.length && unreachable === undefined) {
+        const row = rows[next++];
+        try {
+          const run = await deps.dispatcher.inspect(row.workflow_id);
+          if (run.kind === 'abnormal') {
+            await deps.recordDeadLetter({ deliveryId: row.delivery_id, reason: run.reason, expiresAt: new Date(Date.now() + deps.config.DEAD_LETTER_RETENTION) });
+            deps.logger.warn({ deliveryId: row.delivery_id, reason: run.reason }, 'dead-lettered a delivery whose workflow ended abnormally');
+            result.deadLettered += 1;
+          } else {
+            if (run.kind === 'missing') deps.logger.warn({ deliveryId: row.delivery_id, workflowId: row.workflow_id }, 'delivery in flight has no workflow in Temporal');
+            leftAlone.push(row.delivery_id);
+          }
+          result.checked += 1;
+        } catch (error) {
+          // Temporal (or Postgres) is away: the rest waits for the next run, unchecked.
+          unreachable = error;
+          result.failed += 1;
+        }
+        Context.current().heartbeat();
+      }
+    });
+    await Promise.all(lanes);
+    await deliveries.markWorkflowsChecked(leftAlone);
+    if (unreachable !== undefined) deps.logger.warn({ err: unreachable }, 'reconciler could not check every delivery in flight');
+  }
+
   return {
     /**
      * Starts the workflow of every delivery committed without one (Temporal was down at publish, or
      * the API died between commit and start). The ids are the deterministic ones, so a delivery
-     * whose workflow did start meanwhile starts nothing new.
+     * whose workflow did start meanwhile starts nothing new. Then dead-letters deliveries stranded by a
+     * workflow that ended abnormally.
      */
     async reconcileDeliveries(): Promise<ReconcileResult> {
-      const result: ReconcileResult = { found: 0, started: 0, failed: 0 };
+      const result: ReconcileResult = { found: 0, started: 0, failed: 0, checked: 0, deadLettered: 0 };
       const began = Date.now();
       for (;;) {
         const rows = await deliveries.listUnstartedDeliveries(deps.config.RECONCILE_MIN_AGE, RECONCILE_BATCH);
@@ -57,6 +106,7 @@ export function createMaintenanceActivities(deps: {
         if (rows.length < RECONCILE_BATCH || Date.now() - began > RECONCILE_BUDGET_MS) break;
       }
       if (result.found > 0) deps.logger.info({ ...result }, 'reconciled deliveries without a workflow');
+      await deadLetterStranded(result);
       return result;
     },
 

@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(apiKeysRouter(deps));
   app.use(eventTypesRouter(deps));
-  app.use(configsRouter(deps));
+  app.use(configsRouter({ ...deps, publisher }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
 

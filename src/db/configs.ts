@@ -143,12 +143,15 @@ export function createConfigQueries(db: Db) {
       return rows[0];
     },
 
-    async disableConfig(orgId: string, configId: string, reason: string): Promise<void> {
-      await db.query(
+    /** Returns the row when this call disabled it (it was enabled), so the caller can announce it. */
+    async disableConfig(orgId: string, configId: string, reason: string): Promise<WebhookConfigRow | undefined> {
+      const { rows } = await db.query<WebhookConfigRow>(
         `UPDATE webhook_configs SET enabled = false, disabled_reason = $3, disabled_at = now(), updated_at = now()
-         WHERE org_id = $1 AND config_id = $2 AND enabled`,
+         WHERE org_id = $1 AND config_id = $2 AND enabled
+         RETURNING *`,
         [orgId, configId, reason],
       );
+      return rows[0];
     },
 
     /** Whether one attempt may go out now: circuit breaker, concurrency cap and rate limit, shared by every worker. */

@@ -63,11 +63,14 @@ export function createDeadLetterQueries(db: Db) {
       );
     },
 
-    /** Live (not retried, not expired) dead letters of an org, newest first. */
+    /**
+     * Live (not retried, not expired) dead letters of an org, newest first. A delivery retried into a new
+     * run of its workflow (its run had ended abnormally) is no longer dead-lettered once that run attempts it.
+     */
     async listDeadLetters(orgId: string, filter: DeadLetterFilter, limit: number): Promise<DeadLetterRow[]> {
       const { rows } = await db.query<DeadLetterRow>(
         `SELECT dl.*, d.workflow_id FROM dead_letters dl JOIN deliveries d USING (delivery_id)
-         WHERE dl.org_id = $1 AND dl.retried_at IS NULL AND dl.expires_at > now()
+         WHERE dl.org_id = $1 AND dl.retried_at IS NULL AND dl.expires_at > now() AND d.status = 'dead_lettered'
            AND ($2::text IS NULL OR dl.config_id = $2)
            AND ($3::text IS NULL OR dl.event_name = $3)
            AND ($4::timestamptz IS NULL OR dl.created_at >= $4)

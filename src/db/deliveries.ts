@@ -18,6 +18,8 @@ export interface DeliveryRow {
   status: DeliveryStatus;
   workflow_id: string;
   workflow_started_at: Date | null;
+  /** When the reconciler last found the workflow of this delivery in flight still running. */
+  workflow_checked_at: Date | null;
   attempt_count: number;
   last_status_code: number | null;
   last_error: string | null;
@@ -273,6 +275,31 @@ export function createDeliveryQueries(db: Db) {
         [olderThanMs, limit],
       );
       return rows;
+    },
+
+    /**
+     * Deliveries in flight (pending or retrying) whose workflow started, and was last asked about (or
+     * started) more than `checkEveryMs` ago: the reconciler asks Temporal whether their workflow still runs.
+     * Cost: one walk of the partial index deliveries_in_flight_check_idx, which holds only the rows in
+     * flight, in check order, stopping at `limit`; each returned row costs one describe call to Temporal,
+     * so one run costs at most `limit` calls and each delivery in flight is described at most once per
+     * `checkEveryMs`.
+     */
+    async listDeliveriesToCheck(checkEveryMs: number, limit: number): Promise<DeliveryRow[]> {
+      const { rows } = await db.query<DeliveryRow>(
+        `SELECT * FROM deliveries
+         WHERE status IN ('pending', 'retrying') AND workflow_started_at IS NOT NULL
+           AND coalesce(workflow_checked_at, workflow_started_at) < now() - make_interval(secs => $1::double precision / 1000)
+         ORDER BY coalesce(workflow_checked_at, workflow_started_at)
+         LIMIT $2`,
+        [checkEveryMs, limit],
+      );
+      return rows;
+    },
+
+    async markWorkflowsChecked(deliveryIds: readonly string[]): Promise<void> {
+      if (deliveryIds.length === 0) return;
+      await db.query('UPDATE deliveries SET workflow_checked_at = now() WHERE delivery_id = ANY($1::uuid[])', [deliveryIds]);
     },
 
     async setDeliveryStatus(deliveryId: string, status: DeliveryStatus): Promise<void> {

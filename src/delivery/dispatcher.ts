@@ -1,4 +1,5 @@
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { type Config, retrySettings } from '../config';
 import {
   DELIVERY_WORKFLOW_TYPE,
@@ -33,6 +34,12 @@ export const deliveryRefOf = (row: {
   eventName: row.event_name,
   workflowId: row.workflow_id,
 });
+
+/**
+ * Where the latest run of a delivery's workflow stands. `abnormal`: it was terminated, timed out, failed
+ * or was cancelled, so nothing will ever finish the delivery; `reason` says which, for its dead letter.
+ */
+export type RunState = { kind: 'running' | 'completed' | 'missing' } | { kind: 'abnormal'; reason: string };
 
 export type DispatcherConfig = Pick<
   Config,
@@ -101,17 +108,50 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       return { started, failed };
     },
 
-    /** Sends `retry` to the delivery's workflow, starting it first if it never started. */
+    /**
+     * Sends `retry` to the delivery's workflow, starting it first if it never started. A run that ended
+     * abnormally (terminated, timed out, failed, cancelled) left its delivery unfinished: a new run of the
+     * same workflow id starts and delivers it. A run that completed (delivered or expired) is never started
+     * again: that throws WorkflowExecutionAlreadyStartedError.
+     */
     async retry(ref: DeliveryRef, request: RetryRequest): Promise<void> {
       const { workflowIdConflictPolicy: _alwaysExisting, ...options } = startOptions(ref);
-      // A finished run is never started again (REJECT_DUPLICATE): that throws WorkflowExecutionAlreadyStartedError.
       await withDeadline(() =>
         temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
           ...options,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           signal: retrySignal,
           signalArgs: [request],
         }),
       );
+    },
+
+    /** Asks Temporal where the latest run of a delivery's workflow stands: one describe, plus its close event when it ended abnormally. */
+    async inspect(workflowId: string): Promise<RunState> {
+      let description;
+      try {
+        description = await withDeadline(() => temporal.workflow.getHandle(workflowId).describe());
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return { kind: 'missing' };
+        throw error;
+      }
+      const status = description.status.name;
+      if (status === 'COMPLETED' || status === 'CONTINUED_AS_NEW') return { kind: 'completed' };
+      if (status !== 'TERMINATED' && status !== 'TIMED_OUT' && status !== 'FAILED' && status !== 'CANCELLED') return { kind: 'running' };
+      const { history } = await withDeadline(() =>
+        temporal.workflowService.getWorkflowExecutionHistory({
+          namespace: temporal.options.namespace,
+          execution: { workflowId, runId: description.runId },
+          historyEventFilterType: proto.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        }),
+      );
+      const closed = history?.events?.at(-1);
+      const detail =
+        closed?.workflowExecutionTerminatedEventAttributes?.reason ||
+        closed?.workflowExecutionFailedEventAttributes?.failure?.message ||
+        null;
+      const what = { TERMINATED: 'terminated', TIMED_OUT: 'timed out', FAILED: 'failed', CANCELLED: 'cancelled' }[status];
+      return { kind: 'abnormal', reason: detail ? `workflow ${what}: ${detail}` : `workflow ${what}` };
     },
   };
 }

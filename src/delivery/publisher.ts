@@ -1,9 +1,9 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
-import { createDeliveryQueries, type EventRow } from '../db/deliveries';
+import { createDeliveryQueries } from '../db/deliveries';
 import { createEventTypeQueries } from '../db/event-types';
-import { type Pool, withTransaction } from '../db/pool';
+import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
@@ -21,21 +21,47 @@ export interface PublishResponse {
   deliveries: { deliveryId: string; configId: string; workflowId: string }[];
 }
 
-/** Thrown inside the publish transaction to roll it back when the idempotency key was already used. */
-class IdempotentReplay extends Error {
-  override readonly name = 'IdempotentReplay';
-  constructor(readonly response: PublishResponse) {
-    super('idempotent replay');
+/**
+ * Writes one event and one delivery per matching enabled config with `db`, which may be a client inside
+ * the caller's transaction: the rows commit, or roll back, with whatever else that transaction writes.
+ * A live idempotency key is claimed first; when it was already used, nothing is written and the first
+ * answer comes back with no refs to start. The caller starts the refs after commit.
+ */
+export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
+  const queries = createDeliveryQueries(db);
+  const eventId = randomUUID();
+  const configs = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  const refs: DeliveryRef[] = configs.map((config) => {
+    const deliveryId = randomUUID();
+    return {
+      deliveryId,
+      eventId,
+      orgId: request.orgId,
+      configId: config.config_id,
+      eventName: request.eventName,
+      workflowId: deliveryWorkflowId(deliveryId),
+    };
+  });
+  const response: PublishResponse = {
+    eventId,
+    deliveries: refs.map(({ deliveryId, configId, workflowId }) => ({ deliveryId, configId, workflowId })),
+  };
+  if (request.idempotencyKey) {
+    // A concurrent claim of the same key waits on its row lock until this transaction ends.
+    const earlier = await queries.claimIdempotencyKey(request.orgId, request.idempotencyKey, eventId, response);
+    if (earlier) return { response: earlier as PublishResponse, refs: [] };
   }
+  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data);
+  await queries.insertDeliveries(event, refs);
+  return { response, refs };
 }
 
 export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatcher; logger: Logger }) {
   const ajv = new Ajv({ allErrors: false, strict: false });
   const validators = new Map<string, { version: number; validate: ValidateFunction }>();
-  const eventTypes = createEventTypeQueries(deps.pool);
 
-  async function checkEventData(eventName: string, data: unknown): Promise<void> {
-    const type = await eventTypes.getEventType(eventName);
+  async function checkEventData(eventName: string, data: unknown, db: Db = deps.pool): Promise<void> {
+    const type = await createEventTypeQueries(db).getEventType(eventName);
     if (!type || type.archived_at) {
       throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
     }
@@ -77,42 +103,25 @@ export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatch
      */
     async publish(request: PublishRequest): Promise<PublishResponse> {
       await checkEventData(request.eventName, request.data);
-      let event: EventRow | undefined;
-      let refs: DeliveryRef[] = [];
-      let response: PublishResponse;
-      try {
-        response = await withTransaction(deps.pool, async (client) => {
-          const queries = createDeliveryQueries(client);
-          event = await queries.insertEvent(randomUUID(), request.orgId, request.eventName, request.data);
-          const configs = await createConfigQueries(client).findMatchingConfigs(request.orgId, request.eventName);
-          refs = configs.map((config) => {
-            const deliveryId = randomUUID();
-            return {
-              deliveryId,
-              eventId: event!.event_id,
-              orgId: request.orgId,
-              configId: config.config_id,
-              eventName: request.eventName,
-              workflowId: deliveryWorkflowId(deliveryId),
-            };
-          });
-          await queries.insertDeliveries(event, refs);
-          const answer: PublishResponse = {
-            eventId: event.event_id,
-            deliveries: refs.map(({ deliveryId, configId, workflowId }) => ({ deliveryId, configId, workflowId })),
-          };
-          if (request.idempotencyKey) {
-            const earlier = await queries.claimIdempotencyKey(request.orgId, request.idempotencyKey, event.event_id, answer);
-            if (earlier) throw new IdempotentReplay(earlier as PublishResponse);
-          }
-          return answer;
-        });
-      } catch (error) {
-        if (error instanceof IdempotentReplay) return error.response;
-        throw error;
-      }
+      const { response, refs } = await withTransaction(deps.pool, (client) => writeEvent(client, request));
       await startDeliveries(refs);
       return response;
+    },
+
+    /**
+     * Writes one of the service's own events with `db`, a client inside the transaction of the change it
+     * announces, and returns the refs to start after commit. An unregistered or archived event type
+     * (an operator's choice to silence it), or data its schema refuses, writes nothing: the change still commits.
+     */
+    async announce(db: Db, request: PublishRequest): Promise<DeliveryRef[]> {
+      try {
+        await checkEventData(request.eventName, request.data, db);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        deps.logger.warn({ eventName: request.eventName, err: error }, 'service event not published');
+        return [];
+      }
+      return (await writeEvent(db, request)).refs;
     },
 
     startDeliveries,

@@ -98,11 +98,17 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.DESTINATION_BLOCKED,
 ];
 
-/** What one reconciler run did: deliveries found without a workflow, and how many it started. */
+/**
+ * What one reconciler run did: deliveries found without a workflow and how many it started; deliveries in
+ * flight whose workflow it checked, and how many of those it dead-lettered because that workflow had ended.
+ * `failed` counts starts and checks that Temporal did not answer.
+ */
 export interface ReconcileResult {
   found: number;
   started: number;
   failed: number;
+  checked: number;
+  deadLettered: number;
 }
 
 /** Rows one retention run removed, by kind. */

@@ -5,6 +5,9 @@ import type { Config } from '../../config';
 import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../../db/configs';
 import { createEventTypeQueries } from '../../db/event-types';
 import { type Db, type Pool, withTransaction } from '../../db/pool';
+import { announceConfigDisabled } from '../../delivery/config-health';
+import type { DeliveryRef } from '../../delivery/dispatcher';
+import type { Publisher } from '../../delivery/publisher';
 import { NotFoundError, ValidationError } from '../errors';
 import { openReceiverAuth } from '../../activities/receiver-auth';
 import { secretBoxFor } from '../../secrets/encryption';
@@ -35,7 +38,7 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
 
 type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
 
-export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Router {
+export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: ConfigsConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
   const guard = destinationGuardFor(deps.config);
@@ -51,6 +54,12 @@ export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Rout
     if (auth?.type === 'oauth2') assertDestination(auth.tokenUrl, 'auth.tokenUrl');
   };
   const queries = createConfigQueries(deps.pool);
+  /**
+   * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
+   * same transaction; its deliveries are started after commit (or by the reconciler).
+   */
+  const announceIfDisabled = (client: Db, before: WebhookConfigRow | undefined, after: WebhookConfigRow): Promise<DeliveryRef[]> =>
+    before?.enabled && !after.enabled ? announceConfigDisabled(client, deps.publisher, after) : Promise.resolve([]);
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
@@ -71,7 +80,13 @@ export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Rout
     };
     const generated = body.secret ?? generateSecret();
     const sealed = box.encrypt(generated);
-    const { created, config } = await queries.putConfig(orgId, configId, fields, body.secret ? sealed : null, sealed);
+    const { created, config, refs } = await withTransaction(deps.pool, async (client) => {
+      const txQueries = createConfigQueries(client);
+      const current = await txQueries.getConfigForUpdate(orgId, configId);
+      const written = await txQueries.putConfig(orgId, configId, fields, body.secret ? sealed : null, sealed);
+      return { ...written, refs: await announceIfDisabled(client, current, written.config) };
+    });
+    await deps.publisher.startDeliveries(refs);
     res.status(created ? 201 : 200).json(view(config, created ? generated : undefined));
   });
 
@@ -106,7 +121,7 @@ export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Rout
     const patch = parseInput(patchConfigBody, req.body);
     assertDestination(patch.url);
     assertAuthDestination(patch.auth);
-    const updated = await withTransaction(deps.pool, async (client) => {
+    const { updated, refs } = await withTransaction(deps.pool, async (client) => {
       const txQueries = createConfigQueries(client);
       const current = await txQueries.getConfigForUpdate(orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
@@ -118,8 +133,10 @@ export function configsRouter(deps: { pool: Pool; config: ConfigsConfig }): Rout
         ...(auth !== undefined ? { auth: sealAuth(auth) } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
-      return (await txQueries.putConfig(orgId, configId, fields, null, current.secret)).config;
+      const { config } = await txQueries.putConfig(orgId, configId, fields, null, current.secret);
+      return { updated: config, refs: await announceIfDisabled(client, current, config) };
     });
+    await deps.publisher.startDeliveries(refs);
     res.json(view(updated));
   });
 
