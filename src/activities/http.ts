@@ -9,8 +9,10 @@ export type ErrorClass = 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'htt
 export interface PostResult {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  /** At most RESPONSE_BODY_LIMIT bytes of the response, as text. */
+  /** At most RESPONSE_BODY_LIMIT bytes (or the request's `bodyLimit`) of the response, as text. */
   body: string;
+  /** The response was longer than the limit, and `body` is its beginning only. */
+  truncated: boolean;
 }
 
 export class DeliveryNetworkError extends Error {
@@ -23,11 +25,23 @@ export class DeliveryNetworkError extends Error {
   }
 }
 
+export interface SendRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  cancel?: AbortSignal;
+  /** Most bytes of the response read; RESPONSE_BODY_LIMIT unless given. */
+  bodyLimit?: number;
+}
+
 export interface HttpClient {
   /** `cancel` aborts the request (activity cancellation, worker shutdown); its reason is thrown as is. */
   post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, cancel?: AbortSignal): Promise<PostResult>;
-  /** The same for any method: the OAuth token request goes through the same guarded connections. */
-  send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, cancel?: AbortSignal): Promise<PostResult>;
+  /** Any request: the OAuth token request goes through the same guarded connections. */
+  send(request: SendRequest): Promise<PostResult>;
+  /** Aborts what is still in flight (a shared token request no attempt waits for any more) and closes the connections. */
   close(): Promise<void>;
 }
 
@@ -41,7 +55,8 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
   const dispatcher =
     options.dispatcher ??
     new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000, ...(guard ? { lookup: guard.lookup } : {}) } });
-  const send: HttpClient['send'] = async (method, url, headers, body, timeoutMs, cancel) => {
+  const closing = new AbortController();
+  const send: HttpClient['send'] = async ({ method, url, headers, body, timeoutMs, cancel, bodyLimit = RESPONSE_BODY_LIMIT }) => {
     // A literal address is connected to without a lookup, so it is judged here.
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (guard && isIP(host) && !guard.isAllowedAddress(host)) {
@@ -53,14 +68,10 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
         method,
         headers,
         body,
-        signal: cancel ? AbortSignal.any([signal, cancel]) : signal,
+        signal: AbortSignal.any(cancel ? [signal, cancel, closing.signal] : [signal, closing.signal]),
         dispatcher,
       });
-      return {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: await readPrefix(response.body, RESPONSE_BODY_LIMIT),
-      };
+      return { statusCode: response.statusCode, headers: response.headers, ...(await readPrefix(response.body, bodyLimit)) };
     } catch (error) {
       if (cancel?.aborted) throw cancel.reason;
       throw classifyNetworkError(error, signal, timeoutMs);
@@ -68,23 +79,24 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
   };
   return {
     send,
-    post: (url, headers, body, timeoutMs, cancel) => send('POST', url, headers, body, timeoutMs, cancel),
+    post: (url, headers, body, timeoutMs, cancel) => send({ method: 'POST', url, headers, body, timeoutMs, cancel }),
     async close() {
+      closing.abort(new DeliveryNetworkError('network', 'the HTTP client was closed'));
       await dispatcher.close();
     },
   };
 }
 
-async function readPrefix(stream: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+async function readPrefix(stream: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ body: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     chunks.push(chunk);
     size += chunk.length;
-    if (size >= limit) break;
+    if (size > limit) break;
   }
   stream.destroy();
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return { body: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated: size > limit };
 }
 
 const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/;
