@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
+import { MAX_CONCURRENCY } from '../api/validation';
 import type { DestinationGuard } from './destination-guard';
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -49,12 +50,17 @@ export interface HttpClient {
  * Outbound POSTs over one keep-alive undici Agent: connections to a destination are reused across
  * attempts. Redirects are never followed. With a guard, every connection is checked on the address
  * it actually connects to (the resolved one, so DNS rebinding cannot slip past a check made earlier).
+ *
+ * A request's timeout runs from the moment it is written to its connection: waiting for a free
+ * connection or for the connection to open (which has its own 10 s limit) is not the receiver's
+ * slowness. The pool keeps as many connections to one origin as a config may have attempts in flight,
+ * so admitted attempts do not queue here.
  */
 export function createHttpClient(options: { guard?: DestinationGuard; dispatcher?: Dispatcher } = {}): HttpClient {
   const { guard } = options;
   const dispatcher =
     options.dispatcher ??
-    new Agent({ keepAliveTimeout: 10_000, connections: 50, connect: { timeout: 10_000, ...(guard ? { lookup: guard.lookup } : {}) } });
+    new Agent({ keepAliveTimeout: 10_000, connections: MAX_CONCURRENCY, connect: { timeout: 10_000, ...(guard ? { lookup: guard.lookup } : {}) } });
   const closing = new AbortController();
   const send: HttpClient['send'] = async ({ method, url, headers, body, timeoutMs, cancel, bodyLimit = RESPONSE_BODY_LIMIT }) => {
     // A literal address is connected to without a lookup, so it is judged here.
@@ -62,19 +68,25 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
     if (guard && isIP(host) && !guard.isAllowedAddress(host)) {
       throw new DeliveryNetworkError('destination_blocked', `${host} is a blocked address`);
     }
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = new AbortController();
+    let clock: NodeJS.Timeout | undefined;
+    const startClock = () => {
+      clock ??= setTimeout(() => timeout.abort(new DeliveryNetworkError('timeout', `no response within ${timeoutMs} ms`)), timeoutMs);
+    };
     try {
       const response = await request(url, {
         method,
         headers,
         body,
-        signal: AbortSignal.any(cancel ? [signal, cancel, closing.signal] : [signal, closing.signal]),
-        dispatcher,
+        signal: AbortSignal.any(cancel ? [timeout.signal, cancel, closing.signal] : [timeout.signal, closing.signal]),
+        dispatcher: dispatcher.compose(onDispatch(startClock)),
       });
       return { statusCode: response.statusCode, headers: response.headers, ...(await readPrefix(response.body, bodyLimit)) };
     } catch (error) {
       if (cancel?.aborted) throw cancel.reason;
-      throw classifyNetworkError(error, signal, timeoutMs);
+      throw classifyNetworkError(error, timeout.signal, timeoutMs);
+    } finally {
+      clearTimeout(clock);
     }
   };
   return {
@@ -85,6 +97,22 @@ export function createHttpClient(options: { guard?: DestinationGuard; dispatcher
       await dispatcher.close();
     },
   };
+}
+
+/** Calls `dispatched` when the request is written to its connection, after any wait for one. */
+function onDispatch(dispatched: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) =>
+    dispatch(opts, {
+      onRequestStart(controller, context: unknown) {
+        dispatched();
+        handler.onRequestStart?.(controller, context);
+      },
+      onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+      onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+    });
 }
 
 async function readPrefix(stream: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ body: string; truncated: boolean }> {
