@@ -35,11 +35,9 @@ test('a value under a key that is not configured cannot be read, and the error n
   const stored = createSecretBox(keyA).encrypt(secret);
   const other = createSecretBox(keyB);
   expect(() => other.decrypt(stored)).toThrow(new RegExp(`key ${keyIdOf(keyA)}, which is not configured`));
-  try {
-    other.decrypt(stored);
-  } catch (error) {
-    expect(String(error)).not.toContain(keyA.toString('base64'));
-  }
+  expect(() => other.decrypt(stored)).toThrow(
+    expect.objectContaining({ name: 'DecryptionError', message: expect.not.stringContaining(keyA.toString('base64')) }),
+  );
 });
 
 test('after a rotation, old values still decrypt through the previous keys and are marked for re-encryption', () => {

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
+import { createReceiverAuth } from '../src/activities/receiver-auth';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
-import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 
 let db: TestDatabase;
@@ -81,10 +83,20 @@ describe('oauth2 client credentials', () => {
     return [decode(id), decode(secret)];
   }
 
-  /** A token endpoint that checks the client's credentials and the form, and hands out tok-1, tok-2, … */
-  async function tokenServer(options: { clientId: string; clientSecret: string; expiresIn?: number }) {
+  /**
+   * A token endpoint that checks the client's credentials and the form, and hands out tok-1, tok-2, …
+   * (or `token(n)`), with `extra` fields in the answer. It answers once `answerAfter` settles, if given.
+   */
+  async function tokenServer(options: {
+    clientId: string;
+    clientSecret: string;
+    expiresIn?: number;
+    token?: (issued: number) => string;
+    extra?: Record<string, unknown>;
+    answerAfter?: () => Promise<void>;
+  }) {
     let issued = 0;
-    const server = await startReceiver((request: ReceivedRequest, res: ServerResponse) => {
+    const server = await startReceiver(async (request: ReceivedRequest, res: ServerResponse) => {
       const client = clientOf(request.headers.authorization);
       const form = new URLSearchParams(request.body);
       if (client?.[0] !== options.clientId || client[1] !== options.clientSecret || form.get('grant_type') !== 'client_credentials') {
@@ -92,9 +104,11 @@ describe('oauth2 client credentials', () => {
         return;
       }
       issued += 1;
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ access_token: `tok-${issued}`, token_type: 'Bearer', expires_in: options.expiresIn ?? 3600, scope: form.get('scope') }));
+      const accessToken = options.token?.(issued) ?? `tok-${issued}`;
+      await options.answerAfter?.();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: options.expiresIn ?? 3600, scope: form.get('scope'), ...options.extra }),
+      );
     });
     receivers.push(server);
     return { server, url: server.url.replace('/hook', '/token'), issued: () => issued };
@@ -162,5 +176,94 @@ describe('oauth2 client credentials', () => {
       });
       expect({ tokenUrl, status: answer.status, field: answer.body.field }).toEqual({ tokenUrl, status: 422, field: 'auth.tokenUrl' });
     }
+  });
+
+  test('a token answer of over 10 KiB is read whole', async () => {
+    // A JWT with many claims, and an id_token beside it: 11 KiB in all, well past the 4 KiB kept of delivery answers.
+    const jwt = (issued: number) => `eyJ${issued}.${'c'.repeat(6 * 1024)}.sig`;
+    const tokens = await tokenServer({ clientId: 'client-d', clientSecret: 's3cret', token: jwt, extra: { id_token: 'i'.repeat(5 * 1024) } });
+    const receiver = await enforcing('authorization', () => `Bearer ${jwt(1)}`);
+    const org = uniqueOrg();
+    await subscribe(stack, org, receiver.url, { body: { auth: { type: 'oauth2', tokenUrl: tokens.url, clientId: 'client-d', clientSecret: 's3cret' } } });
+    await deliverOnce(org);
+    expect(tokens.issued()).toBe(1);
+    expect(receiver.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${jwt(1)}`]);
+  });
+
+  test('a token answer over 64 KiB fails the attempt as auth_token, and nothing is sent', async () => {
+    const tokens = await tokenServer({ clientId: 'client-e', clientSecret: 's3cret', extra: { padding: 'p'.repeat(65 * 1024) } });
+    const receiver = await enforcing('authorization', () => 'Bearer tok-1');
+    const http = createHttpClient();
+    try {
+      const attempts = createReceiverAuth({ http });
+      const auth = { type: 'oauth2' as const, tokenUrl: tokens.url, clientId: 'client-e', clientSecret: 's3cret' };
+      const failure = await attempts.post({ url: receiver.url, headers: {}, body: '{}', timeoutMs: 5_000, auth }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DeliveryNetworkError);
+      expect(failure).toMatchObject({ errorClass: 'auth_token', message: 'OAuth token endpoint answered more than 64 KiB' });
+      expect(receiver.requests).toHaveLength(0);
+    } finally {
+      await http.close();
+    }
+  });
+
+  test("one attempt's cancellation leaves the token request it shares to the others", async () => {
+    let answer = (): void => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const tokens = await tokenServer({ clientId: 'client-f', clientSecret: 's3cret', answerAfter: () => answered });
+    const receiver = await enforcing('authorization', () => 'Bearer tok-1');
+    const http = createHttpClient();
+    try {
+      const attempts = createReceiverAuth({ http });
+      const auth = { type: 'oauth2' as const, tokenUrl: tokens.url, clientId: 'client-f', clientSecret: 's3cret' };
+      const attempt = (cancel: AbortSignal) => attempts.post({ url: receiver.url, headers: {}, body: '{}', timeoutMs: 10_000, cancel, auth });
+      const firstCancel = new AbortController();
+      const first = attempt(firstCancel.signal);
+      // The first attempt's token request is at the endpoint, unanswered; the second attempt waits for the same one.
+      await tokens.server.waitForRequests(1, 5_000);
+      const second = attempt(new AbortController().signal);
+      const reason = new Error('first attempt cancelled');
+      firstCancel.abort(reason);
+      await expect(first).rejects.toBe(reason);
+
+      answer();
+      await expect(second).resolves.toMatchObject({ statusCode: 200 });
+      expect(tokens.server.requests).toHaveLength(1);
+      expect(receiver.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1']);
+    } finally {
+      answer();
+      await http.close();
+    }
+  });
+
+  test("a slow token endpoint and a slow receiver together cannot stretch an attempt past its timeout", async () => {
+    const tokens = await tokenServer({
+      clientId: 'client-g',
+      clientSecret: 's3cret',
+      answerAfter: () => new Promise((resolve) => setTimeout(resolve, 1_200)),
+    });
+    // The receiver never answers: the attempt ends at its deadline.
+    const receiver = await startReceiver(() => undefined);
+    receivers.push(receiver);
+    const org = uniqueOrg();
+    await subscribe(stack, org, receiver.url, {
+      body: { timeoutMs: 2_000, auth: { type: 'oauth2', tokenUrl: tokens.url, clientId: 'client-g', clientSecret: 's3cret' } },
+    });
+    const { deliveries } = await publish(stack, org);
+    const delivery = await eventually(
+      async () => {
+        const current = await getDelivery(stack, org, deliveries[0].deliveryId);
+        return current.attempts.length > 0 ? current : undefined;
+      },
+      20_000,
+      'a first attempt',
+    );
+    const first = delivery.attempts.find((a) => a.attempt === 1);
+    expect(first).toMatchObject({ statusCode: null, error: 'timeout' });
+    // 1.2 s of it went to the token: the POST got the 0.8 s left, not 2 s of its own.
+    expect(first?.durationMs).toBeGreaterThanOrEqual(1_900);
+    expect(first?.durationMs).toBeLessThan(2_500);
+    expect(receiver.requests[0].headers.authorization).toBe('Bearer tok-1');
   });
 });

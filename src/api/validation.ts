@@ -8,6 +8,10 @@ export const EVENT_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 const RESERVED_HEADER = /^(host|content-length|content-type|webhook-.*)$/i;
 const MAX_URL_LENGTH = 2048;
+/** Longest `timeoutMs` of a config: the budget of one attempt. */
+export const MAX_TIMEOUT_MS = 30_000;
+/** Largest `maxConcurrency` of a config: the HTTP client keeps this many connections to one origin. */
+export const MAX_CONCURRENCY = 1000;
 
 export const idSchema = z.string().regex(ID_PATTERN, 'expected 1-128 characters of A-Z, a-z, 0-9, ".", "_" or "-"');
 export const eventNameSchema = z
@@ -84,8 +88,8 @@ const configFields = {
   enabled: z.boolean(),
   description: z.string().max(1024).nullable(),
   headers: headersSchema,
-  timeoutMs: z.number().int().min(1000).max(30000),
-  maxConcurrency: z.number().int().min(1).max(1000),
+  timeoutMs: z.number().int().min(1000).max(MAX_TIMEOUT_MS),
+  maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
   auth: receiverAuthSchema.nullable(),
 };
