@@ -28,3 +28,18 @@ test('migrations applied from two processes at once run exactly once, and a reru
     expect.arrayContaining(['dead_letters', 'deliveries', 'delivery_attempts', 'event_types', 'events', 'idempotency_keys', 'webhook_configs']),
   );
 });
+
+test('the hot-query indexes exist and the unused deliveries_created_idx is gone', async () => {
+  await migrate(db.pool);
+  const { rows } = await db.pool.query<{ indexname: string; indexdef: string }>(
+    `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('deliveries', 'idempotency_keys')`,
+  );
+  const indexes = new Map(rows.map((row) => [row.indexname, row.indexdef]));
+  expect(indexes.get('idempotency_keys_expires_idx')).toMatch(/ON public\.idempotency_keys USING btree \(expires_at\)$/);
+  expect(indexes.get('deliveries_org_status_created_idx')).toMatch(
+    /ON public\.deliveries USING btree \(org_id, status, created_at DESC, delivery_id DESC\)$/,
+  );
+  expect(indexes.has('deliveries_created_idx')).toBe(false);
+  // The indexes the reconciler and the history purge read stay.
+  expect([...indexes.keys()]).toEqual(expect.arrayContaining(['deliveries_unstarted_idx', 'deliveries_event_idx', 'deliveries_org_created_idx']));
+});

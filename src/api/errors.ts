@@ -47,6 +47,28 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** A retry of a delivery whose config is disabled: it would only fail again at once. */
+export class ConfigDisabledError extends HttpError {
+  override readonly name = 'ConfigDisabledError';
+  constructor(configId: string, disabledReason: string | null) {
+    super(
+      409,
+      'config-disabled',
+      'Config disabled',
+      `config ${configId} is disabled (${disabledReason ?? 'no reason given'}); enable it before retrying`,
+      { field: 'configId', configId, disabledReason },
+    );
+  }
+}
+
+/** A retry of a delivery whose config was deleted since. */
+export class ConfigDeletedError extends HttpError {
+  override readonly name = 'ConfigDeletedError';
+  constructor(configId: string) {
+    super(409, 'config-deleted', 'Config deleted', `config ${configId} no longer exists`, { field: 'configId', configId });
+  }
+}
+
 export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   constructor(message: string, field?: string) {

@@ -48,6 +48,8 @@ export interface ConfigFields {
   auth: string | null;
 }
 
+export type ConfigState = Pick<WebhookConfigRow, 'config_id' | 'enabled' | 'disabled_reason'>;
+
 export interface ConfigPage {
   items: WebhookConfigRow[];
   nextCursor: string | null;
@@ -112,6 +114,15 @@ export function createConfigQueries(db: Db) {
         [orgId, configId],
       );
       return rows[0];
+    },
+
+    /** Whether each of the given configs of an org is enabled; a deleted one has no row. */
+    async listConfigStates(orgId: string, configIds: readonly string[]): Promise<ConfigState[]> {
+      const { rows } = await db.query<ConfigState>(
+        'SELECT config_id, enabled, disabled_reason FROM webhook_configs WHERE org_id = $1 AND config_id = ANY($2::text[])',
+        [orgId, configIds],
+      );
+      return rows;
     },
 
     /** Keyset pagination by config id. */

@@ -56,11 +56,15 @@ export function createRetentionQueries(db: Db) {
       return { events: Number(row?.events ?? 0), deliveries: Number(row?.deliveries ?? 0), attempts: Number(row?.attempts ?? 0) };
     },
 
-    /** Idempotency keys past their 24 h, and concurrency leases left behind by crashed workers. */
+    /**
+     * Idempotency keys past their 24 h, and concurrency leases left behind by crashed workers. The
+     * outer `expires_at` condition lets the delete find its batch through idempotency_keys_expires_idx
+     * (without it the planner joins the batch against a scan of the whole table).
+     */
     async purgeExpiredKeysAndLeases(batchSize: number): Promise<number> {
       const { rows } = await db.query<{ removed: string }>(
         `WITH keys AS (
-           DELETE FROM idempotency_keys WHERE (org_id, idempotency_key) IN (
+           DELETE FROM idempotency_keys WHERE expires_at < now() AND (org_id, idempotency_key) IN (
              SELECT org_id, idempotency_key FROM idempotency_keys WHERE expires_at < now() LIMIT $1)
            RETURNING 1
          ), leases AS (

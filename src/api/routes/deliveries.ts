@@ -2,13 +2,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { createConfigQueries } from '../../db/configs';
+import { type ConfigState, createConfigQueries } from '../../db/configs';
 import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
 import { type Pool, withTransaction } from '../../db/pool';
 import { deliveryWorkflowId } from '../../shared/temporal';
 import { type DeliveryDispatcher, type DeliveryRef, deliveryRefOf } from '../../delivery/dispatcher';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConfigDeletedError, ConfigDisabledError, ConflictError, type HttpError, NotFoundError, ValidationError } from '../errors';
 import type { Publisher } from '../../delivery/publisher';
 import { deadLetterFilter, deadLettersQuery, deliveriesQuery, deliveryParams, orgParams, parseInput } from '../validation';
 import { deadLetterView, deliverySummaryView, deliveryView } from '../views';
@@ -29,6 +29,13 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
   }
+}
+
+/** Why a delivery of this config is not retried: a disabled or deleted config would only fail it again at once. */
+function retryRefusal(configId: string, config: ConfigState | undefined): HttpError | undefined {
+  if (!config) return new ConfigDeletedError(configId);
+  if (!config.enabled) return new ConfigDisabledError(configId, config.disabled_reason);
+  return undefined;
 }
 
 async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<boolean>): Promise<number> {
@@ -53,11 +60,10 @@ export function deliveriesRouter(deps: {
   const router = Router();
   const queries = createDeliveryQueries(deps.pool);
   const deadLetters = createDeadLetterQueries(deps.pool);
+  const configs = createConfigQueries(deps.pool);
 
   /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
   async function redeliver(row: DeliveryRow): Promise<string> {
-    const config = await createConfigQueries(deps.pool).getConfig(row.org_id, row.config_id);
-    if (!config) throw new ConflictError(`config ${row.config_id} no longer exists`);
     const deliveryId = randomUUID();
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
@@ -91,6 +97,9 @@ export function deliveriesRouter(deps: {
     const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
     const row = await queries.getDelivery(orgId, deliveryId);
     if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
+    // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
+    const refusal = retryRefusal(row.config_id, await configs.getConfig(orgId, row.config_id));
+    if (refusal) throw refusal;
     if (row.status === 'delivered' || row.status === 'expired') {
       const newId = await redeliver(row);
       res.status(202).json({ deliveryId: newId, retriedFrom: deliveryId, workflowId: deliveryWorkflowId(newId) });
@@ -119,7 +128,15 @@ export function deliveriesRouter(deps: {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const filter = parseInput(deadLetterFilter, req.body ?? {});
     const rows = await deadLetters.listDeadLetters(orgId, filter, BULK_RETRY_LIMIT);
-    const retried = await mapLimited(rows, SIGNAL_CONCURRENCY, async (row) => {
+    const states = await configs.listConfigStates(orgId, [...new Set(rows.map((row) => row.config_id))]);
+    const configOf = new Map(states.map((state) => [state.config_id, state]));
+    const skipped: { deliveryId: string; configId: string; reason: string }[] = [];
+    const retryable = rows.filter((row) => {
+      const refusal = retryRefusal(row.config_id, configOf.get(row.config_id));
+      if (refusal) skipped.push({ deliveryId: row.delivery_id, configId: row.config_id, reason: refusal.message });
+      return !refusal;
+    });
+    const retried = await mapLimited(retryable, SIGNAL_CONCURRENCY, async (row) => {
       try {
         await deps.dispatcher.retry(deliveryRefOf(row), { reason: 'bulk dead-letter retry through the API' });
         return true;
@@ -128,7 +145,7 @@ export function deliveriesRouter(deps: {
         throw error;
       }
     });
-    res.status(202).json({ retried, matched: rows.length });
+    res.status(202).json({ retried, matched: rows.length, skipped });
   });
 
   return router;
