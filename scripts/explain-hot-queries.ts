@@ -32,7 +32,7 @@ import { createPool, type Db, type Pool } from '../src/db/pool';
 import { createRetentionQueries } from '../src/db/retention';
 
 /** The migration whose effect is measured: "before" is every migration below it, "after" includes it. */
-const INDEX_MIGRATION = '004_hot_query_indexes.sql';
+const INDEX_MIGRATION = '005_hot_query_indexes.sql';
 const BIG_ORG = 'org-01';
 const PAGE = 50;
 const PURGE_BATCH = 1000;

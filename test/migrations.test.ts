@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { migrate } from '../src/db/migrate';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { createPool } from '../src/db/pool';
@@ -42,4 +44,13 @@ test('the hot-query indexes exist and the unused deliveries_created_idx is gone'
   expect(indexes.has('deliveries_created_idx')).toBe(false);
   // The indexes the reconciler and the history purge read stay.
   expect([...indexes.keys()]).toEqual(expect.arrayContaining(['deliveries_unstarted_idx', 'deliveries_event_idx', 'deliveries_org_created_idx']));
+});
+
+test('each migration has a number of its own, and the numbers leave no gap', () => {
+  const numbers = readdirSync(path.join(__dirname, '..', 'migrations'))
+    .filter((file) => /^\d+_.*\.sql$/.test(file))
+    .map((file) => Number(file.split('_')[0]))
+    .sort((a, b) => a - b);
+  expect(numbers.length).toBeGreaterThan(0);
+  expect(numbers).toEqual(numbers.map((_, i) => i + 1));
 });
