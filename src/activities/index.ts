@@ -10,7 +10,8 @@ import { createDeadLetterQueries } from '../db/dead-letters';
 import { createDeliveryQueries, type DeliveryContext } from '../db/deliveries';
 import { type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
-import { attemptReportSignal, type AttemptReport, CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
+import { CONFIG_DISABLED_EVENT, FailureType, type RetrySettings } from '../shared/temporal';
+import { classifyAnswer, heldBackOutcome, isSuccess, parseRetryAfter } from './attempt/outcome';
 import { createMaintenanceActivities } from './maintenance';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
 import { secretBoxFor, type SecretBox } from '../secrets/encryption';
@@ -59,24 +60,6 @@ export function createActivities(deps: ActivityDeps) {
   const box = secretBoxFor(deps.config);
   const receiverAuth = createReceiverAuth({ http: deps.http });
 
-  async function reportAttempt(report: AttemptReport): Promise<void> {
-    const workflowId = Context.current().info.workflowExecution?.workflowId;
-    if (!workflowId) return;
-    try {
-      await deps.temporal.workflow.getHandle(workflowId).signal(attemptReportSignal, report);
-    } catch (error) {
-      deps.logger.warn({ err: error, workflowId }, 'could not report attempt to the workflow');
-    }
-  }
-
-  /** Delay before the next server-side retry, or null when the window closes first. */
-  function nextAttemptDelay(input: AttemptInput, attempt: number, retryAfterMs: number | null): number | null {
-    const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = input.retry;
-    const backoff = Math.min(initialIntervalMs * backoffCoefficient ** (attempt - 1), maximumIntervalMs);
-    const delay = retryAfterMs ?? backoff;
-    return Date.now() + delay < input.windowEndsAt ? delay : null;
-  }
-
   /** Publishes a service event; an archived event type is an operator's choice to silence it. */
   async function announce(request: PublishRequest): Promise<void> {
     try {
@@ -90,7 +73,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** One signed POST of one delivery. Throws an ApplicationFailure that the RetryPolicy acts on. */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
-      const ctx = await deliveries.loadDeliveryContext(input.deliveryId);
+      const ctx = await deliveries.loadDeliveryContext(input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
       if (!ctx) {
         throw ApplicationFailure.create({ type: FailureType.DELIVERY_NOT_FOUND, message: `delivery ${input.deliveryId} not found`, nonRetryable: true });
       }
@@ -123,17 +106,32 @@ export function createActivities(deps: ActivityDeps) {
       }
       if (admission.decision !== 'admitted' && admission.decision !== 'probe') {
         // Nothing is sent and no attempt is recorded: the delivery waits, as a retry, without holding a slot.
-        // Behind an open circuit it waits at least its own backoff, so a long outage parks deliveries
-        // at the usual pace instead of waking each of them every cooldown.
-        // Over the concurrency cap it waits longer each time it is turned away (up to 32 x the throttle
-        // delay): a queue of hundreds behind a slow endpoint then costs little, instead of one task each per second.
-        const backoff = admission.decision === 'circuit_open' ? (nextAttemptDelay(input, activity.info.attempt, null) ?? 0) : 0;
-        const throttle = deps.config.THROTTLE_RETRY_DELAY * 2 ** Math.min(activity.info.attempt - 1, 5);
-        const base = Math.max(admission.waitMs > 0 ? admission.waitMs : throttle, backoff);
+        // Temporal's attempt counter counts these waits too: the times turned away are what it counts
+        // beyond the HTTP attempts of the window.
+        const wait = heldBackOutcome({
+          decision: admission.decision,
+          waitMs: admission.waitMs,
+          throttleDelayMs: deps.config.THROTTLE_RETRY_DELAY,
+          turnedAway: activity.info.attempt - ctx.window_attempts,
+          realAttempts: ctx.window_attempts,
+          retry: input.retry,
+          windowEndsAt: input.windowEndsAt,
+          now: Date.now(),
+          jitter: Math.random(),
+        });
+        const heldBack = `held back: ${admission.decision.replace('_', ' ')}`;
+        if (wait.kind === 'window_spent') {
+          throw ApplicationFailure.create({
+            type: FailureType.WINDOW_SPENT,
+            message: `retry window spent; ${heldBack}`,
+            details: [{ statusCode: ctx.last_status_code, errorClass: null, attempt: ctx.attempt_count }],
+            nonRetryable: true,
+          });
+        }
         throw ApplicationFailure.create({
           type: FailureType.THROTTLED,
-          message: `held back: ${admission.decision.replace('_', ' ')}`,
-          nextRetryDelay: heldBackDelay(Math.ceil(base * (1 + Math.random())), input.windowEndsAt - Date.now()),
+          message: heldBack,
+          nextRetryDelay: wait.delayMs,
           // Expected and frequent under load: logged at debug, left out of failure metrics.
           category: ApplicationFailureCategory.BENIGN,
         });
@@ -159,12 +157,18 @@ export function createActivities(deps: ActivityDeps) {
       }
       const durationMs = Date.now() - startedAt.getTime();
       const statusCode = result?.statusCode ?? null;
-      const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      const gone = statusCode === 410;
-      const retryAfterMs = result ? parseRetryAfter(result, deps.config.DELIVERY_RETRY_MAX_INTERVAL) : null;
-      const temporalAttempt = Context.current().info.attempt;
-      const final = ok || gone || failure?.errorClass === 'destination_blocked';
-      const delay = final ? null : nextAttemptDelay(input, temporalAttempt, retryAfterMs);
+      const ok = isSuccess(statusCode);
+      const outcome = classifyAnswer({
+        statusCode,
+        errorClass: failure?.errorClass ?? null,
+        retryAfterMs: result ? parseRetryAfter(result.statusCode, result.headers, Date.now()) : null,
+        // Backoff counts HTTP attempts only: this one, and those of the window before it.
+        realAttempts: ctx.window_attempts + 1,
+        retry: input.retry,
+        windowEndsAt: input.windowEndsAt,
+        now: Date.now(),
+      });
+      const delay = outcome.kind === 'retry' ? outcome.delayMs : null;
       const errorClass = ok ? null : (failure?.errorClass ?? 'http_status');
       const errorMessage = ok ? null : (failure?.message ?? `HTTP ${statusCode}`);
 
@@ -182,28 +186,30 @@ export function createActivities(deps: ActivityDeps) {
         status: ok ? 'delivered' : 'retrying',
         nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
       });
-      if (ok) return { attempt, statusCode, durationMs };
+      if (outcome.kind === 'delivered') return { attempt, statusCode: statusCode as number, durationMs };
 
-      if (failure?.errorClass === 'destination_blocked') {
+      if (outcome.kind === 'blocked') {
         // An internal address is never retried into: the delivery is dead-lettered now.
-        throw ApplicationFailure.create({ type: FailureType.DESTINATION_BLOCKED, message: failure.message, nonRetryable: true });
+        throw ApplicationFailure.create({ type: FailureType.DESTINATION_BLOCKED, message: errorMessage ?? 'blocked', nonRetryable: true });
       }
-      if (gone) {
+      if (outcome.kind === 'gone') {
         await configs.disableConfig(ctx.org_id, ctx.config_id, 'gone');
         throw ApplicationFailure.create({ type: FailureType.GONE, message: 'endpoint answered 410 Gone; config disabled', nonRetryable: true });
       }
-      await reportAttempt({
-        attempt,
-        statusCode,
-        errorClass: errorClass ?? 'http_status',
-        error: errorMessage ?? 'failed',
-        nextAttemptAt: delay === null ? null : new Date(Date.now() + delay).toISOString(),
-      });
+      if (outcome.kind === 'window_spent') {
+        throw ApplicationFailure.create({
+          type: FailureType.WINDOW_SPENT,
+          message: `retry window spent; last error: ${errorMessage ?? 'failed'}`,
+          details: [{ statusCode, errorClass, attempt }],
+          nonRetryable: true,
+        });
+      }
+      // The wait is always given: the server's own backoff would count held-back waits as attempts.
       throw ApplicationFailure.create({
         type: failure ? FailureType.NETWORK : FailureType.HTTP_STATUS,
         message: errorMessage ?? 'failed',
-        details: [{ statusCode, errorClass }],
-        nextRetryDelay: retryAfterMs ?? undefined,
+        details: [{ statusCode, errorClass, attempt }],
+        nextRetryDelay: outcome.delayMs,
       });
     },
 
@@ -256,17 +262,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-/** Room left in the window for the last look at a busy endpoint, before the window closes. */
-export const FINAL_CHECK_MARGIN_MS = 1_000;
-
-/**
- * A held-back wait that would run past the end of the retry window is cut short, so the delivery gets
- * one last look at the endpoint inside its window instead of being dead-lettered a whole wait early.
- */
-export function heldBackDelay(delayMs: number, remainingMs: number): number {
-  const latest = remainingMs - FINAL_CHECK_MARGIN_MS;
-  return delayMs > latest && latest >= FINAL_CHECK_MARGIN_MS ? latest : delayMs;
-}
+export { FINAL_CHECK_MARGIN_MS, heldBackDelay } from './attempt/outcome';
 
 /** The signing secrets in use: the current one, and the rotated-out one while its overlap lasts. */
 function secretsOf(ctx: DeliveryContext, box: SecretBox): string[] {
@@ -288,15 +284,4 @@ function buildHeaders(ctx: DeliveryContext, secrets: string[], body: string, use
     'webhook-timestamp': String(timestamp),
     'webhook-signature': sign(secrets, ctx.delivery_id, timestamp, body),
   };
-}
-
-/** `Retry-After` on 429 and 503, in seconds or as an HTTP date, capped at the maximum interval. */
-function parseRetryAfter(result: PostResult, maxIntervalMs: number): number | null {
-  if (result.statusCode !== 429 && result.statusCode !== 503) return null;
-  const raw = result.headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (!value) return null;
-  const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
-  if (!Number.isFinite(seconds)) return null;
-  return Math.min(Math.max(seconds, 0), maxIntervalMs);
 }

@@ -63,6 +63,11 @@ export interface AttemptRecord {
 /** Everything one attempt needs, in one round trip. The config columns are null when it was deleted. */
 export interface DeliveryContext {
   delivery_id: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  last_status_code: number | null;
+  /** HTTP attempts started since the current retry window opened. */
+  window_attempts: number;
   org_id: string;
   config_id: string;
   event_name: string;
@@ -192,9 +197,11 @@ export function createDeliveryQueries(db: Db) {
       return { items, nextCursor: rows.length > limit && last ? { createdAt: last.created_at, id: last.delivery_id } : null };
     },
 
-    async loadDeliveryContext(deliveryId: string): Promise<DeliveryContext | undefined> {
+    /** The delivery, its event and its config; `windowStartedAt` counts the attempts of the current window. */
+    async loadDeliveryContext(deliveryId: string, windowStartedAt: Date): Promise<DeliveryContext | undefined> {
       const { rows } = await db.query<DeliveryContext>(
-        `SELECT d.delivery_id, d.org_id, d.config_id, d.event_name, d.event_id,
+        `SELECT d.delivery_id, d.status, d.attempt_count, d.last_status_code, d.org_id, d.config_id, d.event_name, d.event_id,
+                (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.started_at >= $2)::integer AS window_attempts,
                 e.created_at AS event_created_at, e.data,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
                 c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth
@@ -202,7 +209,7 @@ export function createDeliveryQueries(db: Db) {
          JOIN events e ON e.event_id = d.event_id
          LEFT JOIN webhook_configs c ON c.org_id = d.org_id AND c.config_id = d.config_id
          WHERE d.delivery_id = $1`,
-        [deliveryId],
+        [deliveryId, windowStartedAt],
       );
       return rows[0];
     },

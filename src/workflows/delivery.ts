@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -11,13 +12,16 @@ import {
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { RETRIES_PER_RUN } from '../shared/retry-policy';
 import {
   attemptReportSignal,
   type DeliveryStatus,
   type DeliveryStatusView,
   type DeliveryWorkflowInput,
+  FailureType,
   NON_RETRYABLE_FAILURE_TYPES,
   retrySignal,
   searchAttributes,
@@ -44,9 +48,11 @@ const bookkeeping = proxyActivities<Activities>({
 export const PATCHES = {
   /** A retry signalled while the dead letter is written, or while it is marked expired, is honoured. */
   keepRetryRequests: 'keep-retry-requests',
+  /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
+  continueAsNewAfterRetries: 'continue-as-new-after-retries',
 } as const;
 
-type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string };
+type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string; statusCode: number | null };
 
 export interface DeliveryWorkflowResult {
   status: DeliveryStatus;
@@ -55,16 +61,20 @@ export interface DeliveryWorkflowResult {
 
 /**
  * One (event, config) pair. Attempts are retried by the server through the activity's RetryPolicy
- * (exponential backoff inside a window, 24 h by default). A spent window becomes a dead letter that
- * stays retryable through the `retry` signal until it expires.
+ * (exponential backoff inside a window, 24 h by default), with the wait the activity computes; they add
+ * no history events. A spent window becomes a dead letter that stays retryable through the `retry`
+ * signal until it expires. After RETRIES_PER_RUN retries by a person the run continues as new.
+ *
+ * The `status` query answers what the workflow itself knows: the outcome of its last window. Each
+ * attempt is in Postgres (the API reads it there).
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
   const view: DeliveryStatusView = {
     state: 'pending',
-    attempts: 0,
+    attempts: input.resume?.attempts ?? 0,
     nextAttemptAt: null,
-    lastError: null,
-    lastStatusCode: null,
+    lastError: input.resume?.lastError ?? null,
+    lastStatusCode: input.resume?.lastStatusCode ?? null,
     windowEndsAt: null,
     deadLetterExpiresAt: null,
   };
@@ -88,6 +98,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     log.info('retry requested', { reason: request?.reason ?? null });
     retriesRequested += 1;
   });
+  // No longer sent; kept so that histories holding such signals replay unchanged.
   setHandler(attemptReportSignal, (report) => {
     view.attempts = Math.max(view.attempts, report.attempt);
     view.lastError = report.error;
@@ -95,6 +106,16 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     view.nextAttemptAt = report.nextAttemptAt;
     if (view.state === 'pending') setState('retrying');
   });
+
+  /** Past RETRIES_PER_RUN retries by a person, the rest of the delivery goes on in a new run. */
+  async function continueAsNewIfLong(windowEndsAt: number): Promise<void> {
+    if (retriesRequested < RETRIES_PER_RUN && !workflowInfo().continueAsNewSuggested) return;
+    if (!patched(PATCHES.continueAsNewAfterRetries)) return;
+    await continueAsNew<typeof deliveryWorkflow>({
+      ...input,
+      resume: { windowEndsAt, attempts: view.attempts, lastError: view.lastError, lastStatusCode: view.lastStatusCode },
+    });
+  }
 
   /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
   async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean): Promise<WindowOutcome> {
@@ -138,6 +159,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
         attemptScope.cancel();
         await attempt.catch(() => undefined);
         forced = true;
+        await continueAsNewIfLong(windowEndsAt);
         continue;
       }
       retryScope.cancel();
@@ -151,13 +173,17 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       }
       if (winner.kind === 'error') {
         if (isCancellation(winner.error)) throw winner.error;
-        return { kind: 'failed', reason: describeFailure(winner.error) };
+        const facts = attemptFacts(winner.error);
+        if (facts.attempt !== null) view.attempts = Math.max(view.attempts, facts.attempt);
+        return { kind: 'failed', reason: describeFailure(winner.error), statusCode: facts.statusCode };
       }
     }
   }
 
-  for (let retriedByPerson = false; ; retriedByPerson = true) {
-    const outcome = await deliverWithinWindow(Date.now() + input.retry.windowMs, retriedByPerson);
+  if (input.resume) setState('retrying');
+  let windowEndsAt = input.resume?.windowEndsAt ?? Date.now() + input.retry.windowMs;
+  for (let retriedByPerson = input.resume !== undefined; ; retriedByPerson = true) {
+    const outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
     if (outcome.kind === 'delivered') {
       setState('delivered');
       return { status: 'delivered', attempts: view.attempts };
@@ -171,6 +197,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     });
     view.attempts = Math.max(view.attempts, record.attemptCount);
     view.lastError = record.lastError ?? outcome.reason;
+    if (outcome.statusCode !== null) view.lastStatusCode = outcome.statusCode;
     view.nextAttemptAt = null;
     view.windowEndsAt = null;
     view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
@@ -191,7 +218,23 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
     view.deadLetterExpiresAt = null;
     setState('retrying');
+    windowEndsAt = Date.now() + input.retry.windowMs;
+    await continueAsNewIfLong(windowEndsAt);
   }
+}
+
+/** Status code and attempt number of the last HTTP attempt, from a failure's details when it has them. */
+function attemptFacts(error: unknown): { statusCode: number | null; attempt: number | null } {
+  for (let cause = error instanceof Error ? error : undefined; cause; cause = cause.cause instanceof Error ? cause.cause : undefined) {
+    if (cause instanceof ApplicationFailure) {
+      const details = cause.details?.[0] as { statusCode?: unknown; attempt?: unknown } | undefined;
+      return {
+        statusCode: typeof details?.statusCode === 'number' ? details.statusCode : null,
+        attempt: typeof details?.attempt === 'number' ? details.attempt : null,
+      };
+    }
+  }
+  return { statusCode: null, attempt: null };
 }
 
 /** The reason recorded on a dead letter: the last failure and why retrying stopped. */
@@ -199,6 +242,7 @@ function describeFailure(error: unknown): string {
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure) {
+      if (cause.type === FailureType.WINDOW_SPENT) return cause.message;
       return NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '') || cause.nonRetryable
         ? `${cause.type ?? 'Error'}: ${cause.message}`
         : `retry window spent; last error: ${cause.message}`;
