@@ -216,16 +216,20 @@ export function createDeliveryQueries(db: Db) {
 
     /**
      * One statement: bumps the delivery's attempt counter, updates its status and writes the attempt row.
-     * A delivery once delivered stays delivered. Returns the attempt number.
+     * Only a pending or retrying delivery changes status: an answer written after the delivery was
+     * delivered, dead-lettered or expired is kept as an attempt and changes nothing else.
+     * Returns the attempt number.
      */
     async recordAttempt(record: AttemptRecord): Promise<number> {
       const { rows } = await db.query<{ attempt: number }>(
         `WITH d AS (
            UPDATE deliveries SET
              attempt_count = attempt_count + 1,
-             status = CASE WHEN status = 'delivered' THEN status ELSE $8 END,
-             last_status_code = $4, last_error = $6, next_attempt_at = $9,
-             delivered_at = CASE WHEN $8 = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
+             status = CASE WHEN status IN ('pending', 'retrying') THEN $8 ELSE status END,
+             last_status_code = CASE WHEN status IN ('pending', 'retrying') THEN $4 ELSE last_status_code END,
+             last_error = CASE WHEN status IN ('pending', 'retrying') THEN $6 ELSE last_error END,
+             next_attempt_at = CASE WHEN status IN ('pending', 'retrying') THEN $9 ELSE next_attempt_at END,
+             delivered_at = CASE WHEN status IN ('pending', 'retrying') AND $8 = 'delivered' THEN now() ELSE delivered_at END,
              updated_at = now()
            WHERE delivery_id = $1
            RETURNING attempt_count

@@ -31,7 +31,14 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /** Longest single attempt: the largest config timeout (30 s) plus time for Postgres and signing. */
+const ATTEMPT_START_TO_CLOSE_MS = 60_000;
 const ATTEMPT_START_TO_CLOSE = '60s';
+/**
+ * The activity ends the window itself (WindowSpent) and never schedules an attempt past it, so the
+ * last attempt of a window may start just before its end and run its full start-to-close. Beyond
+ * that, this margin only stops attempts that a crashed worker left to the server's own retries.
+ */
+const ATTEMPT_SAFETY_MARGIN_MS = 2 * ATTEMPT_START_TO_CLOSE_MS;
 /** An attempt heartbeats while its request is in flight; a silent one (its worker died) is retried after this. */
 const ATTEMPT_HEARTBEAT_TIMEOUT = '10s';
 
@@ -48,6 +55,8 @@ const bookkeeping = proxyActivities<Activities>({
 export const PATCHES = {
   /** A retry signalled while the dead letter is written, or while it is marked expired, is honoured. */
   keepRetryRequests: 'keep-retry-requests',
+  /** Every attempt gets its full start-to-close: the window no longer cuts a running attempt short. */
+  attemptFullStartToClose: 'attempt-full-start-to-close',
   /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
   continueAsNewAfterRetries: 'continue-as-new-after-retries',
 } as const;
@@ -125,10 +134,13 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       takeRetries();
       // A retry asked for at the very end of a window still gets one full attempt.
       const remainingMs = Math.max(windowEndsAt - Date.now(), 1_000);
+      // Before the patch the window's end cut the running attempt short, and its late answer was
+      // written over the dead letter.
+      const fullStartToClose = patched(PATCHES.attemptFullStartToClose);
       const { attemptDelivery } = proxyActivities<Activities>({
         startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
         heartbeatTimeout: ATTEMPT_HEARTBEAT_TIMEOUT,
-        scheduleToCloseTimeout: remainingMs,
+        scheduleToCloseTimeout: fullStartToClose ? remainingMs + ATTEMPT_SAFETY_MARGIN_MS : remainingMs,
         cancellationType: ActivityCancellationType.TRY_CANCEL,
         retry: {
           initialInterval: input.retry.initialIntervalMs,
