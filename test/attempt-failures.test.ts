@@ -3,12 +3,13 @@
  * workflow acts on, whether the server may retry it, and the wait it is given.
  */
 import { ApplicationFailureCategory } from '@temporalio/common';
-import { answerFailure, heldBackFailure, stopFailure } from '../src/activities/attempt/failures';
+import { answerFailure, attemptErrorFailure, heldBackFailure, stopFailure } from '../src/activities/attempt/failures';
 import type { AttemptRecord } from '../src/db/deliveries';
 import { FailureType } from '../src/shared/temporal';
 
 const record = (overrides: Partial<AttemptRecord> = {}): AttemptRecord => ({
   deliveryId: 'd-1',
+  leaseId: '9c1e3f4a-0000-4000-8000-000000000001',
   orgId: 'acme',
   configId: 'main',
   circuit: { threshold: 10, cooldownMs: 30_000 },
@@ -35,6 +36,12 @@ test('every retryable failure carries its wait explicitly, and the facts of the 
     type: FailureType.NETWORK,
     nextRetryDelay: 10_000,
   });
+  expect(attemptErrorFailure(new Error('Postgres unreachable'), { kind: 'wait', delayMs: 10_000 }, facts)).toMatchObject({
+    type: FailureType.ATTEMPT_ERROR,
+    message: 'Postgres unreachable',
+    nonRetryable: false,
+    nextRetryDelay: 10_000,
+  });
   expect(heldBackFailure('concurrency', { kind: 'wait', delayMs: 1_500 }, facts)).toMatchObject({
     type: FailureType.THROTTLED,
     message: 'held back: concurrency',
@@ -54,6 +61,11 @@ test('a spent window, a gone endpoint, a blocked destination and a stop are not 
   expect(heldBackFailure('rate_limited', { kind: 'window_spent', delayMs: 5_000 }, facts)).toMatchObject({
     type: FailureType.WINDOW_SPENT,
     message: 'retry window spent; held back: rate limited',
+    nonRetryable: true,
+  });
+  expect(attemptErrorFailure(new Error('no key abc'), { kind: 'window_spent', delayMs: 10_000 }, facts)).toMatchObject({
+    type: FailureType.WINDOW_SPENT,
+    message: 'retry window spent; last error: no key abc',
     nonRetryable: true,
   });
   expect(answerFailure({ kind: 'gone' }, record({ statusCode: 410, error: 'HTTP 410' }), 1)).toMatchObject({ type: FailureType.GONE, nonRetryable: true });

@@ -5,6 +5,7 @@ import {
   classifyAnswer,
   FINAL_CHECK_MARGIN_MS,
   type AnswerFacts,
+  errorOutcome,
   heldBackOutcome,
   type HeldBackFacts,
   parseRetryAfter,
@@ -100,4 +101,13 @@ test('a held-back wait that would pass the window is cut for a last look inside 
   expect(heldBackOutcome(heldBack({ windowEndsAt: now + 20_000 }))).toEqual({ kind: 'wait', delayMs: 1_000 });
   expect(heldBackOutcome(heldBack({ turnedAway: 6, windowEndsAt: now + 5_000 }))).toEqual({ kind: 'wait', delayMs: 5_000 - FINAL_CHECK_MARGIN_MS });
   expect(heldBackOutcome(heldBack({ turnedAway: 6, windowEndsAt: now + 1_500 }))).toEqual({ kind: 'window_spent', delayMs: 32_000 });
+});
+
+test('an attempt that could not be made at all backs off by its own count of tries, and ends with the window', () => {
+  expect([1, 2, 3].map((tries) => errorOutcome({ tries, retry, windowEndsAt: now + retry.windowMs, now }))).toEqual([
+    { kind: 'wait', delayMs: 10_000 },
+    { kind: 'wait', delayMs: 20_000 },
+    { kind: 'wait', delayMs: 40_000 },
+  ]);
+  expect(errorOutcome({ tries: 1, retry, windowEndsAt: now + 5_000, now })).toEqual({ kind: 'window_spent', delayMs: 10_000 });
 });

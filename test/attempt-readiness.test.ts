@@ -7,6 +7,9 @@ import { FailureType } from '../src/shared/temporal';
 
 const ctx = {
   delivery_id: 'd-1',
+  status: 'retrying',
+  attempt_count: 2,
+  last_status_code: 503,
   config_id: 'main',
   url: 'https://hooks.example.com/in',
   secret: 'sealed',
@@ -23,6 +26,11 @@ test('a missing delivery, a deleted config and a disabled one stop the delivery'
     message: 'config main is disabled (gone)',
   });
   expect(readiness('d-1', ctx)).toEqual({ kind: 'ready', ctx });
+});
+
+test('a delivery already delivered is not sent again: its recorded answer is the result', () => {
+  // The answer of an earlier attempt was recorded, but its completion never reached the server.
+  expect(readiness('d-1', { ...ctx, status: 'delivered', attempt_count: 3, last_status_code: 204 })).toEqual({ kind: 'delivered', attempt: 3, statusCode: 204 });
 });
 
 test('admitted and probe send; the limits and an open circuit hold back; a config deleted meanwhile stops', () => {

@@ -46,6 +46,8 @@ export interface NewDelivery {
 
 export interface AttemptRecord {
   deliveryId: string;
+  /** The attempt's lease, freed by the same statement. */
+  leaseId: string;
   orgId: string;
   configId: string;
   /** Failed attempts in a row that open the config's circuit, and for how long. */
@@ -246,7 +248,7 @@ export function createDeliveryQueries(db: Db) {
                ELSE circuit_open_until END
            WHERE org_id = $10 AND config_id = $11
          ), lease AS (
-           DELETE FROM delivery_leases WHERE delivery_id = $1
+           DELETE FROM delivery_leases WHERE lease_id = $14
          )
          INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body)
          SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7 FROM d
@@ -265,14 +267,15 @@ export function createDeliveryQueries(db: Db) {
           record.configId,
           record.circuit.threshold,
           record.circuit.cooldownMs,
+          record.leaseId,
         ],
       );
       return rows[0]?.attempt ?? 0;
     },
 
-    /** Frees the attempt's concurrency slot when it ends without an HTTP answer to record. */
-    async releaseLease(deliveryId: string): Promise<void> {
-      await db.query('DELETE FROM delivery_leases WHERE delivery_id = $1', [deliveryId]);
+    /** Frees an attempt's concurrency slot when it ends without an HTTP answer to record. */
+    async releaseLease(leaseId: string): Promise<void> {
+      await db.query('DELETE FROM delivery_leases WHERE lease_id = $1', [leaseId]);
     },
 
     /** Deliveries committed but never started (Temporal was down, or the API died after commit). */

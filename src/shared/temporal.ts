@@ -104,6 +104,8 @@ export const FailureType = {
   THROTTLED: 'Throttled',
   /** The next attempt would start after the retry window ends: the delivery becomes a dead letter. */
   WINDOW_SPENT: 'WindowSpent',
+  /** The attempt could not be made (Postgres unreachable, a secret under a missing key): retried. */
+  ATTEMPT_ERROR: 'AttemptError',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [

@@ -57,6 +57,8 @@ export const PATCHES = {
   keepRetryRequests: 'keep-retry-requests',
   /** Every attempt gets its full start-to-close: the window no longer cuts a running attempt short. */
   attemptFullStartToClose: 'attempt-full-start-to-close',
+  /** A retry cuts short only a wait in backoff: a running attempt finishes (and is recorded) first. */
+  finishRunningAttempt: 'finish-running-attempt',
   /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
   continueAsNewAfterRetries: 'continue-as-new-after-retries',
 } as const;
@@ -126,6 +128,19 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     });
   }
 
+  function delivered(result: { attempt: number; statusCode: number }): WindowOutcome {
+    view.attempts = Math.max(view.attempts, result.attempt);
+    view.lastStatusCode = result.statusCode;
+    view.nextAttemptAt = null;
+    return { kind: 'delivered', statusCode: result.statusCode };
+  }
+
+  function failed(error: unknown): WindowOutcome {
+    const facts = attemptFacts(error);
+    if (facts.attempt !== null) view.attempts = Math.max(view.attempts, facts.attempt);
+    return { kind: 'failed', reason: describeFailure(error), statusCode: facts.statusCode };
+  }
+
   /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
   async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean): Promise<WindowOutcome> {
     view.windowEndsAt = new Date(windowEndsAt).toISOString();
@@ -137,11 +152,15 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       // Before the patch the window's end cut the running attempt short, and its late answer was
       // written over the dead letter.
       const fullStartToClose = patched(PATCHES.attemptFullStartToClose);
+      // Before the patch a retry started a new attempt at once, while the old POST could still run.
+      const finishRunning = patched(PATCHES.finishRunningAttempt);
       const { attemptDelivery } = proxyActivities<Activities>({
         startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
         heartbeatTimeout: ATTEMPT_HEARTBEAT_TIMEOUT,
         scheduleToCloseTimeout: fullStartToClose ? remainingMs + ATTEMPT_SAFETY_MARGIN_MS : remainingMs,
-        cancellationType: ActivityCancellationType.TRY_CANCEL,
+        // In backoff the server cancels the attempt at once; a running one sees the request at its next
+        // heartbeat, finishes its POST and reports its real outcome.
+        cancellationType: finishRunning ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
         retry: {
           initialInterval: input.retry.initialIntervalMs,
           backoffCoefficient: input.retry.backoffCoefficient,
@@ -169,7 +188,17 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       if (winner.kind === 'retry') {
         // Cut the backoff short: drop the pending attempt and start a fresh one at once.
         attemptScope.cancel();
-        await attempt.catch(() => undefined);
+        if (finishRunning) {
+          const settled = await attempt.then(
+            (result) => ({ kind: 'delivered' as const, result }),
+            (error: unknown) => ({ kind: 'error' as const, error }),
+          );
+          // The attempt was running and delivered, or ended the delivery for good: the retry is moot.
+          if (settled.kind === 'delivered') return delivered(settled.result);
+          if (endsDelivery(settled.error)) return failed(settled.error);
+        } else {
+          await attempt.catch(() => undefined);
+        }
         forced = true;
         await continueAsNewIfLong(windowEndsAt);
         continue;
@@ -177,17 +206,10 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       retryScope.cancel();
       await retry.catch(() => undefined);
 
-      if (winner.kind === 'delivered') {
-        view.attempts = Math.max(view.attempts, winner.result.attempt);
-        view.lastStatusCode = winner.result.statusCode;
-        view.nextAttemptAt = null;
-        return { kind: 'delivered', statusCode: winner.result.statusCode };
-      }
+      if (winner.kind === 'delivered') return delivered(winner.result);
       if (winner.kind === 'error') {
         if (isCancellation(winner.error)) throw winner.error;
-        const facts = attemptFacts(winner.error);
-        if (facts.attempt !== null) view.attempts = Math.max(view.attempts, facts.attempt);
-        return { kind: 'failed', reason: describeFailure(winner.error), statusCode: facts.statusCode };
+        return failed(winner.error);
       }
     }
   }
@@ -233,6 +255,17 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     windowEndsAt = Date.now() + input.retry.windowMs;
     await continueAsNewIfLong(windowEndsAt);
   }
+}
+
+/**
+ * Whether an attempt that ended while a retry was asked for ends the delivery anyway: the endpoint is
+ * gone, the config disabled or deleted, the destination blocked. A wait cut short, a failed answer or
+ * a spent window do not: the retry gets its attempt.
+ */
+function endsDelivery(error: unknown): boolean {
+  if (isCancellation(error)) return false;
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type !== FailureType.WINDOW_SPENT && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '');
 }
 
 /** Status code and attempt number of the last HTTP attempt, from a failure's details when it has them. */

@@ -56,3 +56,11 @@ export function answerFailure(outcome: Exclude<AttemptOutcome, { kind: 'delivere
       });
   }
 }
+
+/** An attempt that could not be made: retried after its wait, or the end of the window. */
+export function attemptErrorFailure(error: Error, wait: HeldBackOutcome, facts: AttemptFacts): ApplicationFailure {
+  if (wait.kind === 'window_spent') {
+    return ApplicationFailure.create({ type: FailureType.WINDOW_SPENT, message: `retry window spent; last error: ${error.message}`, details: [facts], nonRetryable: true });
+  }
+  return ApplicationFailure.create({ type: FailureType.ATTEMPT_ERROR, message: error.message, details: [facts], nextRetryDelay: wait.delayMs });
+}

@@ -100,3 +100,12 @@ export function heldBackOutcome(facts: HeldBackFacts): HeldBackOutcome {
   const delayMs = heldBackDelay(Math.ceil(base * (1 + facts.jitter)), facts.windowEndsAt - facts.now);
   return facts.now + delayMs < facts.windowEndsAt ? { kind: 'wait', delayMs } : { kind: 'window_spent', delayMs };
 }
+
+/**
+ * The wait after an attempt that could not be made at all (Postgres unreachable, a secret under a key
+ * this worker lacks): the backoff of its own count of such tries, inside the window like any other.
+ */
+export function errorOutcome(facts: { tries: number; retry: RetrySettings; windowEndsAt: number; now: number }): HeldBackOutcome {
+  const delayMs = backoffAfter(facts.retry, facts.tries);
+  return facts.now + delayMs < facts.windowEndsAt ? { kind: 'wait', delayMs } : { kind: 'window_spent', delayMs };
+}

@@ -13,11 +13,16 @@ export interface Stop {
   message: string;
 }
 
-export type Readiness = Stop | { kind: 'ready'; ctx: DeliveryContext & { url: string; secret: string } };
+export type Readiness =
+  | Stop
+  /** Delivered already (an earlier attempt's answer was recorded, its completion lost): nothing is sent. */
+  | { kind: 'delivered'; attempt: number; statusCode: number }
+  | { kind: 'ready'; ctx: DeliveryContext & { url: string; secret: string } };
 
-/** The delivery must exist, and its config must exist and be enabled. */
+/** The delivery must exist and not be delivered yet, and its config must exist and be enabled. */
 export function readiness(deliveryId: string, ctx: DeliveryContext | undefined): Readiness {
   if (!ctx) return { kind: 'stop', type: FailureType.DELIVERY_NOT_FOUND, message: `delivery ${deliveryId} not found` };
+  if (ctx.status === 'delivered') return { kind: 'delivered', attempt: ctx.attempt_count, statusCode: ctx.last_status_code ?? 200 };
   if (ctx.url === null || ctx.secret === null) return configDeleted(ctx.config_id);
   if (!ctx.enabled) {
     return {
