@@ -9,7 +9,7 @@ import { FailureType } from '../src/shared/temporal';
 
 const record = (overrides: Partial<AttemptRecord> = {}): AttemptRecord => ({
   deliveryId: 'd-1',
-  leaseId: '9c1e3f4a-0000-4000-8000-000000000001',
+  attemptToken: '9c1e3f4a-0000-4000-8000-000000000001',
   orgId: 'acme',
   configId: 'main',
   circuit: { threshold: 10, cooldownMs: 30_000 },

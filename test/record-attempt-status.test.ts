@@ -40,7 +40,7 @@ async function deliveryIn(status: DeliveryStatus): Promise<{ orgId: string; deli
 function recordOf(orgId: string, deliveryId: string, status: DeliveryStatus, statusCode: number): AttemptRecord {
   return {
     deliveryId,
-    leaseId: randomUUID(),
+    attemptToken: randomUUID(),
     orgId,
     configId: 'main',
     circuit: { threshold: 10, cooldownMs: 30_000 },

@@ -50,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       box,
       config: deps.config,
       userAgent: deps.userAgent,
+      logger: deps.logger,
       disableGoneConfig: (orgId, configId) => configs.disableConfig(orgId, configId, 'gone'),
     }),
 

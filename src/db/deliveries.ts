@@ -46,8 +46,8 @@ export interface NewDelivery {
 
 export interface AttemptRecord {
   deliveryId: string;
-  /** The attempt's lease, freed by the same statement. */
-  leaseId: string;
+  /** One per attempt: keys its lease (freed by the same statement) and makes the write idempotent. */
+  attemptToken: string;
   orgId: string;
   configId: string;
   /** Failed attempts in a row that open the config's circuit, and for how long. */
@@ -219,12 +219,15 @@ export function createDeliveryQueries(db: Db) {
     /**
      * One statement: bumps the delivery's attempt counter, updates its status and writes the attempt row.
      * Only a pending or retrying delivery changes status: an answer written after the delivery was
-     * delivered, dead-lettered or expired is kept as an attempt and changes nothing else.
+     * delivered, dead-lettered or expired is kept as an attempt and changes nothing else. Written again
+     * with the same attempt token (the first write committed, its reply was lost), it changes nothing.
      * Returns the attempt number.
      */
     async recordAttempt(record: AttemptRecord): Promise<number> {
       const { rows } = await db.query<{ attempt: number }>(
-        `WITH d AS (
+        `WITH prior AS (
+           SELECT attempt FROM delivery_attempts WHERE attempt_token = $14
+         ), d AS (
            UPDATE deliveries SET
              attempt_count = attempt_count + 1,
              status = CASE WHEN status IN ('pending', 'retrying') THEN $8 ELSE status END,
@@ -233,7 +236,7 @@ export function createDeliveryQueries(db: Db) {
              next_attempt_at = CASE WHEN status IN ('pending', 'retrying') THEN $9 ELSE next_attempt_at END,
              delivered_at = CASE WHEN status IN ('pending', 'retrying') AND $8 = 'delivered' THEN now() ELSE delivered_at END,
              updated_at = now()
-           WHERE delivery_id = $1
+           WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
            RETURNING attempt_count
          ), health AS (
            UPDATE webhook_configs SET
@@ -246,13 +249,15 @@ export function createDeliveryQueries(db: Db) {
                WHEN $8 = 'delivered' THEN NULL
                WHEN consecutive_failures + 1 >= $12 THEN now() + make_interval(secs => $13::double precision / 1000)
                ELSE circuit_open_until END
-           WHERE org_id = $10 AND config_id = $11
+           WHERE org_id = $10 AND config_id = $11 AND EXISTS (SELECT 1 FROM d)
          ), lease AS (
            DELETE FROM delivery_leases WHERE lease_id = $14
+         ), inserted AS (
+           INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body, attempt_token)
+           SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7, $14 FROM d
+           RETURNING attempt
          )
-         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body)
-         SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7 FROM d
-         RETURNING attempt`,
+         SELECT attempt FROM inserted UNION ALL SELECT attempt FROM prior`,
         [
           record.deliveryId,
           record.startedAt,
@@ -267,15 +272,15 @@ export function createDeliveryQueries(db: Db) {
           record.configId,
           record.circuit.threshold,
           record.circuit.cooldownMs,
-          record.leaseId,
+          record.attemptToken,
         ],
       );
       return rows[0]?.attempt ?? 0;
     },
 
     /** Frees an attempt's concurrency slot when it ends without an HTTP answer to record. */
-    async releaseLease(leaseId: string): Promise<void> {
-      await db.query('DELETE FROM delivery_leases WHERE lease_id = $1', [leaseId]);
+    async releaseLease(attemptToken: string): Promise<void> {
+      await db.query('DELETE FROM delivery_leases WHERE lease_id = $1', [attemptToken]);
     },
 
     /** Deliveries committed but never started (Temporal was down, or the API died after commit). */

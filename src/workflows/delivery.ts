@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import type { AttemptResult, createActivities } from '../activities';
 import { RETRIES_PER_RUN } from '../shared/retry-policy';
 import {
   attemptReportSignal,
@@ -59,6 +59,8 @@ export const PATCHES = {
   attemptFullStartToClose: 'attempt-full-start-to-close',
   /** A retry cuts short only a wait in backoff: a running attempt finishes (and is recorded) first. */
   finishRunningAttempt: 'finish-running-attempt',
+  /** A 2xx that Postgres could not take during its attempt is written by the workflow, never re-sent. */
+  recordUnrecordedAnswer: 'record-unrecorded-answer',
   /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
   continueAsNewAfterRetries: 'continue-as-new-after-retries',
 } as const;
@@ -128,7 +130,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     });
   }
 
-  function delivered(result: { attempt: number; statusCode: number }): WindowOutcome {
+  async function delivered(result: AttemptResult): Promise<WindowOutcome> {
+    if (result.unrecorded && patched(PATCHES.recordUnrecordedAnswer)) await bookkeeping.recordAnswer(result.unrecorded);
     view.attempts = Math.max(view.attempts, result.attempt);
     view.lastStatusCode = result.statusCode;
     view.nextAttemptAt = null;
@@ -194,7 +197,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
             (error: unknown) => ({ kind: 'error' as const, error }),
           );
           // The attempt was running and delivered, or ended the delivery for good: the retry is moot.
-          if (settled.kind === 'delivered') return delivered(settled.result);
+          if (settled.kind === 'delivered') return await delivered(settled.result);
           if (endsDelivery(settled.error)) return failed(settled.error);
         } else {
           await attempt.catch(() => undefined);
@@ -206,7 +209,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       retryScope.cancel();
       await retry.catch(() => undefined);
 
-      if (winner.kind === 'delivered') return delivered(winner.result);
+      if (winner.kind === 'delivered') return await delivered(winner.result);
       if (winner.kind === 'error') {
         if (isCancellation(winner.error)) throw winner.error;
         return failed(winner.error);

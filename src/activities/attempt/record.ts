@@ -19,14 +19,14 @@ export function attemptRecord(
   answer: Answer,
   outcome: AttemptOutcome,
   circuit: AttemptRecord['circuit'],
-  leaseId: string,
+  attemptToken: string,
   now: number,
 ): AttemptRecord {
   const ok = outcome.kind === 'delivered';
   const statusCode = answer.result?.statusCode ?? null;
   return {
     deliveryId: ctx.delivery_id,
-    leaseId,
+    attemptToken,
     orgId: ctx.org_id,
     configId: ctx.config_id,
     circuit,
