@@ -1,5 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type Config, retrySettings } from '../config';
+import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
   type DeliveryWorkflowInput,
@@ -66,7 +67,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
     return {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: ref.workflowId,
-      args: [input] as [DeliveryWorkflowInput],
+      args: [input] satisfies Parameters<typeof deliveryWorkflow>,
       // A repeated start of a running or finished delivery is harmless: it starts nothing.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
@@ -85,7 +86,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       const results = await Promise.allSettled(
         refs.map(async (ref) => {
           try {
-            await withDeadline(() => temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
+            await withDeadline(() => temporal.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
           } catch (error) {
             if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
           }
@@ -106,7 +107,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       const { workflowIdConflictPolicy: _alwaysExisting, ...options } = startOptions(ref);
       // A finished run is never started again (REJECT_DUPLICATE): that throws WorkflowExecutionAlreadyStartedError.
       await withDeadline(() =>
-        temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
+        temporal.workflow.signalWithStart<typeof deliveryWorkflow, [RetryRequest?]>(DELIVERY_WORKFLOW_TYPE, {
           ...options,
           signal: retrySignal,
           signalArgs: [request],
