@@ -39,7 +39,7 @@ const ATTEMPT_START_TO_CLOSE = '60s';
  * that, this margin only stops attempts that a crashed worker left to the server's own retries.
  */
 const ATTEMPT_SAFETY_MARGIN_MS = 2 * ATTEMPT_START_TO_CLOSE_MS;
-/** An attempt heartbeats while its request is in flight; a silent one (its worker died) is retried after this. */
+/** An attempt heartbeats through every phase; a silent one (its worker died) is retried after this. */
 const ATTEMPT_HEARTBEAT_TIMEOUT = '10s';
 
 /** Bookkeeping writes to Postgres: retried until Postgres answers, they never give up on a delivery. */

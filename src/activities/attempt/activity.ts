@@ -197,7 +197,10 @@ export function createAttemptActivity(deps: AttemptDeps) {
       return { attempt: ctx.attempt_count + 1, statusCode, durationMs: answer.durationMs, unrecorded };
     }
     // A failed answer that could not be written is retried like an attempt that could not be made.
-    if (attempt === undefined) throw new AnswerNotRecordedError(`HTTP answer not recorded: ${record.error ?? 'failed'}`);
+    if (attempt === undefined) {
+      await deliveries.releaseLease(attemptToken).catch(() => undefined);
+      throw new AnswerNotRecordedError(`HTTP answer not recorded: ${record.error ?? 'failed'}`);
+    }
     if (outcome.kind === 'gone') await deps.disableGoneConfig(ctx.org_id, ctx.config_id);
     throw answerFailure(outcome, record, attempt);
   }
