@@ -331,6 +331,7 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
         responseBody: status === 'delivered' ? '{"ok":true}' : 'Service Unavailable',
         status,
         nextAttemptAt: status === 'delivered' ? null : new Date(Date.now() + 60_000),
+        attemptToken: randomUUID(),
       }),
     );
 
@@ -344,7 +345,7 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
     { name: 'Delivery list, `status=delivered`, 10th page', statement: await list({ status: 'delivered' }, cursor) },
     { name: 'Get one delivery', statement: await statementOf((db) => deliveries(db).getDelivery(BIG_ORG, delivered.delivery_id)) },
     { name: 'List attempts', statement: await statementOf((db) => deliveries(db).listAttempts(delivered.delivery_id)) },
-    { name: 'loadDeliveryContext', statement: await statementOf((db) => deliveries(db).loadDeliveryContext(retrying.delivery_id)) },
+    { name: 'loadDeliveryContext', statement: await statementOf((db) => deliveries(db).loadDeliveryContext(retrying.delivery_id, new Date(Date.now() - 86_400_000))) },
     { name: 'recordAttempt, failed (status unchanged)', statement: await attempt('retrying') },
     { name: 'recordAttempt, delivered (status changes)', statement: await attempt('delivered') },
     {

@@ -1,4 +1,5 @@
 import { ConfigError, configSchema, loadConfig, retrySettings } from '../src/config';
+import { HISTORY_EVENTS_PER_RUN, HISTORY_EVENTS_PER_WINDOW, maxAttemptsPerWindow, RETRIES_PER_RUN } from '../src/shared/retry-policy';
 
 const minimal = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' };
 
@@ -13,6 +14,15 @@ test('the production delivery retry policy: 10 s first retry, ×2, capped at 1 h
   expect(config.DEAD_LETTER_RETENTION).toBe(14 * 24 * 3_600_000);
   expect(config.SECRET_ROTATION_OVERLAP).toBe(24 * 3_600_000);
   expect(config.MAX_PAYLOAD_BYTES).toBe(1_048_576);
+});
+
+test('the production policy bounds a window at 32 HTTP attempts and a run at 840 history events (docs/operations.md)', () => {
+  expect(maxAttemptsPerWindow(retrySettings(loadConfig(minimal)))).toBe(32);
+  expect({ HISTORY_EVENTS_PER_WINDOW, RETRIES_PER_RUN, HISTORY_EVENTS_PER_RUN }).toEqual({
+    HISTORY_EVENTS_PER_WINDOW: 40,
+    RETRIES_PER_RUN: 20,
+    HISTORY_EVENTS_PER_RUN: 840,
+  });
 });
 
 test('documented defaults', () => {

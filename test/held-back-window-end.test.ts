@@ -1,4 +1,4 @@
-import { FINAL_CHECK_MARGIN_MS, heldBackDelay } from '../src/activities';
+import { FINAL_CHECK_MARGIN_MS, heldBackDelay } from '../src/activities/attempt/outcome';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

@@ -12,7 +12,18 @@ const DIR = path.join(__dirname, 'fixtures', 'histories');
 const files = readdirSync(DIR).filter((name) => name.endsWith('.json')).sort();
 
 test('there are recorded histories of every state', () => {
-  const states = ['delivered-first-try', 'retried-then-delivered', 'dead-lettered', 'retried-by-signal', 'retry-during-backoff', 'expired'];
+  const states = [
+    'delivered-first-try',
+    'retried-then-delivered',
+    'dead-lettered',
+    'retried-by-signal',
+    'retry-during-backoff',
+    'expired',
+    'retry-during-attempt',
+    'continued-as-new',
+    'resumed-after-continue-as-new',
+    'answer-recorded-by-workflow',
+  ];
   for (const state of states) expect(files.some((name) => name.endsWith(`-${state}.json`))).toBe(true);
 });
 

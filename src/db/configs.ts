@@ -170,13 +170,15 @@ export function createConfigQueries(db: Db) {
       orgId: string;
       configId: string;
       deliveryId: string;
+      /** Keys the attempt's own lease: only that attempt frees it again. */
+      attemptToken: string;
       leaseMs: number;
       cooldownMs: number;
       force: boolean;
     }): Promise<{ decision: AdmissionDecision; waitMs: number }> {
       const { rows } = await db.query<{ decision: AdmissionDecision; wait_ms: number }>(
-        'SELECT decision, wait_ms FROM admit_delivery_attempt($1, $2, $3, $4, $5, $6)',
-        [input.orgId, input.configId, input.deliveryId, Math.ceil(input.leaseMs), Math.ceil(input.cooldownMs), input.force],
+        'SELECT decision, wait_ms FROM admit_delivery_attempt($1, $2, $3, $4, $5, $6, $7)',
+        [input.orgId, input.configId, input.deliveryId, input.attemptToken, Math.ceil(input.leaseMs), Math.ceil(input.cooldownMs), input.force],
       );
       return { decision: rows[0]?.decision ?? 'missing', waitMs: rows[0]?.wait_ms ?? 0 };
     },

@@ -48,6 +48,8 @@ export interface NewDelivery {
 
 export interface AttemptRecord {
   deliveryId: string;
+  /** One per attempt: keys its lease (freed by the same statement) and makes the write idempotent. */
+  attemptToken: string;
   orgId: string;
   configId: string;
   /** Failed attempts in a row that open the config's circuit, and for how long. */
@@ -65,6 +67,11 @@ export interface AttemptRecord {
 /** Everything one attempt needs, in one round trip. The config columns are null when it was deleted. */
 export interface DeliveryContext {
   delivery_id: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  last_status_code: number | null;
+  /** HTTP attempts started since the current retry window opened. */
+  window_attempts: number;
   org_id: string;
   config_id: string;
   event_name: string;
@@ -194,9 +201,11 @@ export function createDeliveryQueries(db: Db) {
       return { items, nextCursor: rows.length > limit && last ? { createdAt: last.created_at, id: last.delivery_id } : null };
     },
 
-    async loadDeliveryContext(deliveryId: string): Promise<DeliveryContext | undefined> {
+    /** The delivery, its event and its config; `windowStartedAt` counts the attempts of the current window. */
+    async loadDeliveryContext(deliveryId: string, windowStartedAt: Date): Promise<DeliveryContext | undefined> {
       const { rows } = await db.query<DeliveryContext>(
-        `SELECT d.delivery_id, d.org_id, d.config_id, d.event_name, d.event_id,
+        `SELECT d.delivery_id, d.status, d.attempt_count, d.last_status_code, d.org_id, d.config_id, d.event_name, d.event_id,
+                (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.started_at >= $2)::integer AS window_attempts,
                 e.created_at AS event_created_at, e.data,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
                 c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth
@@ -204,25 +213,32 @@ export function createDeliveryQueries(db: Db) {
          JOIN events e ON e.event_id = d.event_id
          LEFT JOIN webhook_configs c ON c.org_id = d.org_id AND c.config_id = d.config_id
          WHERE d.delivery_id = $1`,
-        [deliveryId],
+        [deliveryId, windowStartedAt],
       );
       return rows[0];
     },
 
     /**
      * One statement: bumps the delivery's attempt counter, updates its status and writes the attempt row.
-     * A delivery once delivered stays delivered. Returns the attempt number.
+     * Only a pending or retrying delivery changes status: an answer written after the delivery was
+     * delivered, dead-lettered or expired is kept as an attempt and changes nothing else. Written again
+     * with the same attempt token (the first write committed, its reply was lost), it changes nothing.
+     * Returns the attempt number.
      */
     async recordAttempt(record: AttemptRecord): Promise<number> {
       const { rows } = await db.query<{ attempt: number }>(
-        `WITH d AS (
+        `WITH prior AS (
+           SELECT attempt FROM delivery_attempts WHERE attempt_token = $14
+         ), d AS (
            UPDATE deliveries SET
              attempt_count = attempt_count + 1,
-             status = CASE WHEN status = 'delivered' THEN status ELSE $8 END,
-             last_status_code = $4, last_error = $6, next_attempt_at = $9,
-             delivered_at = CASE WHEN $8 = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
+             status = CASE WHEN status IN ('pending', 'retrying') THEN $8 ELSE status END,
+             last_status_code = CASE WHEN status IN ('pending', 'retrying') THEN $4 ELSE last_status_code END,
+             last_error = CASE WHEN status IN ('pending', 'retrying') THEN $6 ELSE last_error END,
+             next_attempt_at = CASE WHEN status IN ('pending', 'retrying') THEN $9 ELSE next_attempt_at END,
+             delivered_at = CASE WHEN status IN ('pending', 'retrying') AND $8 = 'delivered' THEN now() ELSE delivered_at END,
              updated_at = now()
-           WHERE delivery_id = $1
+           WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
            RETURNING attempt_count
          ), health AS (
            UPDATE webhook_configs SET
@@ -235,13 +251,15 @@ export function createDeliveryQueries(db: Db) {
                WHEN $8 = 'delivered' THEN NULL
                WHEN consecutive_failures + 1 >= $12 THEN now() + make_interval(secs => $13::double precision / 1000)
                ELSE circuit_open_until END
-           WHERE org_id = $10 AND config_id = $11
+           WHERE org_id = $10 AND config_id = $11 AND EXISTS (SELECT 1 FROM d)
          ), lease AS (
-           DELETE FROM delivery_leases WHERE delivery_id = $1
+           DELETE FROM delivery_leases WHERE lease_id = $14
+         ), inserted AS (
+           INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body, attempt_token)
+           SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7, $14 FROM d
+           RETURNING attempt
          )
-         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error_class, error, response_body)
-         SELECT $1, d.attempt_count, $2, $3, $4, $5, $6, $7 FROM d
-         RETURNING attempt`,
+         SELECT attempt FROM inserted UNION ALL SELECT attempt FROM prior`,
         [
           record.deliveryId,
           record.startedAt,
@@ -256,14 +274,15 @@ export function createDeliveryQueries(db: Db) {
           record.configId,
           record.circuit.threshold,
           record.circuit.cooldownMs,
+          record.attemptToken,
         ],
       );
       return rows[0]?.attempt ?? 0;
     },
 
-    /** Frees the attempt's concurrency slot when it ends without an HTTP answer to record. */
-    async releaseLease(deliveryId: string): Promise<void> {
-      await db.query('DELETE FROM delivery_leases WHERE delivery_id = $1', [deliveryId]);
+    /** Frees an attempt's concurrency slot when it ends without an HTTP answer to record. */
+    async releaseLease(attemptToken: string): Promise<void> {
+      await db.query('DELETE FROM delivery_leases WHERE lease_id = $1', [attemptToken]);
     },
 
     /** Deliveries committed but never started (Temporal was down, or the API died after commit). */

@@ -68,8 +68,8 @@ export function createRetentionQueries(db: Db) {
              SELECT org_id, idempotency_key FROM idempotency_keys WHERE expires_at < now() LIMIT $1)
            RETURNING 1
          ), leases AS (
-           DELETE FROM delivery_leases WHERE delivery_id IN (
-             SELECT delivery_id FROM delivery_leases WHERE expires_at < now() LIMIT $1)
+           DELETE FROM delivery_leases WHERE lease_id IN (
+             SELECT lease_id FROM delivery_leases WHERE expires_at < now() LIMIT $1)
            RETURNING 1
          )
          SELECT (SELECT count(*) FROM keys) + (SELECT count(*) FROM leases) AS removed`,

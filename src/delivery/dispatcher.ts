@@ -1,6 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { type Config, retrySettings } from '../config';
+import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
   type DeliveryWorkflowInput,
@@ -73,7 +74,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
     return {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: ref.workflowId,
-      args: [input] as [DeliveryWorkflowInput],
+      args: [input] satisfies Parameters<typeof deliveryWorkflow>,
       // A repeated start of a running or finished delivery is harmless: it starts nothing.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
@@ -92,7 +93,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       const results = await Promise.allSettled(
         refs.map(async (ref) => {
           try {
-            await withDeadline(() => temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
+            await withDeadline(() => temporal.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
           } catch (error) {
             if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
           }
@@ -117,7 +118,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
     async retry(ref: DeliveryRef, request: RetryRequest): Promise<void> {
       const { workflowIdConflictPolicy: _alwaysExisting, ...options } = startOptions(ref);
       await withDeadline(() =>
-        temporal.workflow.signalWithStart(DELIVERY_WORKFLOW_TYPE, {
+        temporal.workflow.signalWithStart<typeof deliveryWorkflow, [RetryRequest?]>(DELIVERY_WORKFLOW_TYPE, {
           ...options,
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           signal: retrySignal,

@@ -49,6 +49,16 @@ export interface DeliveryWorkflowInput {
   eventName: string;
   retry: RetrySettings;
   deadLetterRetentionMs: number;
+  /** Set only by a run that continued as new: the new run resumes in this window, with a forced attempt. */
+  resume?: DeliveryResume;
+}
+
+/** What a delivery workflow carries into its next run when it continues as new. */
+export interface DeliveryResume {
+  windowEndsAt: number;
+  attempts: number;
+  lastError: string | null;
+  lastStatusCode: number | null;
 }
 
 export interface RetryRequest {
@@ -56,7 +66,10 @@ export interface RetryRequest {
   reason?: string;
 }
 
-/** Sent by the delivery activity after each failed attempt so the workflow's state stays current. */
+/**
+ * Was sent by the delivery activity after each failed attempt. No longer sent (it grew the history by
+ * every attempt); the workflow still handles it so that histories which contain it replay.
+ */
 export interface AttemptReport {
   attempt: number;
   statusCode: number | null;
@@ -89,6 +102,10 @@ export const FailureType = {
   DESTINATION_BLOCKED: 'DestinationBlocked',
   /** Held back by the config's circuit breaker, concurrency cap or rate limit: waits, sends nothing. */
   THROTTLED: 'Throttled',
+  /** The next attempt would start after the retry window ends: the delivery becomes a dead letter. */
+  WINDOW_SPENT: 'WindowSpent',
+  /** The attempt could not be made (Postgres unreachable, a secret under a missing key): retried. */
+  ATTEMPT_ERROR: 'AttemptError',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
@@ -96,6 +113,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.CONFIG_DISABLED,
   FailureType.DELIVERY_NOT_FOUND,
   FailureType.DESTINATION_BLOCKED,
+  FailureType.WINDOW_SPENT,
 ];
 
 /**

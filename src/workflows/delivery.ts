@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -11,13 +12,16 @@ import {
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import type { AttemptResult, createActivities } from '../activities';
+import { RETRIES_PER_RUN } from '../shared/retry-policy';
 import {
   attemptReportSignal,
   type DeliveryStatus,
   type DeliveryStatusView,
   type DeliveryWorkflowInput,
+  FailureType,
   NON_RETRYABLE_FAILURE_TYPES,
   retrySignal,
   searchAttributes,
@@ -27,8 +31,15 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /** Longest single attempt: the largest config timeout (30 s) plus time for Postgres and signing. */
+const ATTEMPT_START_TO_CLOSE_MS = 60_000;
 const ATTEMPT_START_TO_CLOSE = '60s';
-/** An attempt heartbeats while its request is in flight; a silent one (its worker died) is retried after this. */
+/**
+ * The activity ends the window itself (WindowSpent) and never schedules an attempt past it, so the
+ * last attempt of a window may start just before its end and run its full start-to-close. Beyond
+ * that, this margin only stops attempts that a crashed worker left to the server's own retries.
+ */
+const ATTEMPT_SAFETY_MARGIN_MS = 2 * ATTEMPT_START_TO_CLOSE_MS;
+/** An attempt heartbeats through every phase; a silent one (its worker died) is retried after this. */
 const ATTEMPT_HEARTBEAT_TIMEOUT = '10s';
 
 /** Bookkeeping writes to Postgres: retried until Postgres answers, they never give up on a delivery. */
@@ -44,9 +55,17 @@ const bookkeeping = proxyActivities<Activities>({
 export const PATCHES = {
   /** A retry signalled while the dead letter is written, or while it is marked expired, is honoured. */
   keepRetryRequests: 'keep-retry-requests',
+  /** Every attempt gets its full start-to-close: the window no longer cuts a running attempt short. */
+  attemptFullStartToClose: 'attempt-full-start-to-close',
+  /** A retry cuts short only a wait in backoff: a running attempt finishes (and is recorded) first. */
+  finishRunningAttempt: 'finish-running-attempt',
+  /** A 2xx that Postgres could not take during its attempt is written by the workflow, never re-sent. */
+  recordUnrecordedAnswer: 'record-unrecorded-answer',
+  /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
+  continueAsNewAfterRetries: 'continue-as-new-after-retries',
 } as const;
 
-type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string };
+type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string; statusCode: number | null };
 
 export interface DeliveryWorkflowResult {
   status: DeliveryStatus;
@@ -55,16 +74,20 @@ export interface DeliveryWorkflowResult {
 
 /**
  * One (event, config) pair. Attempts are retried by the server through the activity's RetryPolicy
- * (exponential backoff inside a window, 24 h by default). A spent window becomes a dead letter that
- * stays retryable through the `retry` signal until it expires.
+ * (exponential backoff inside a window, 24 h by default), with the wait the activity computes; they add
+ * no history events. A spent window becomes a dead letter that stays retryable through the `retry`
+ * signal until it expires. After RETRIES_PER_RUN retries by a person the run continues as new.
+ *
+ * The `status` query answers what the workflow itself knows: the outcome of its last window. Each
+ * attempt is in Postgres (the API reads it there).
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryWorkflowResult> {
   const view: DeliveryStatusView = {
     state: 'pending',
-    attempts: 0,
+    attempts: input.resume?.attempts ?? 0,
     nextAttemptAt: null,
-    lastError: null,
-    lastStatusCode: null,
+    lastError: input.resume?.lastError ?? null,
+    lastStatusCode: input.resume?.lastStatusCode ?? null,
     windowEndsAt: null,
     deadLetterExpiresAt: null,
   };
@@ -88,6 +111,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     log.info('retry requested', { reason: request?.reason ?? null });
     retriesRequested += 1;
   });
+  // No longer sent; kept so that histories holding such signals replay unchanged.
   setHandler(attemptReportSignal, (report) => {
     view.attempts = Math.max(view.attempts, report.attempt);
     view.lastError = report.error;
@@ -95,6 +119,30 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     view.nextAttemptAt = report.nextAttemptAt;
     if (view.state === 'pending') setState('retrying');
   });
+
+  /** Past RETRIES_PER_RUN retries by a person, the rest of the delivery goes on in a new run. */
+  async function continueAsNewIfLong(windowEndsAt: number): Promise<void> {
+    if (retriesRequested < RETRIES_PER_RUN && !workflowInfo().continueAsNewSuggested) return;
+    if (!patched(PATCHES.continueAsNewAfterRetries)) return;
+    await continueAsNew<typeof deliveryWorkflow>({
+      ...input,
+      resume: { windowEndsAt, attempts: view.attempts, lastError: view.lastError, lastStatusCode: view.lastStatusCode },
+    });
+  }
+
+  async function delivered(result: AttemptResult): Promise<WindowOutcome> {
+    if (result.unrecorded && patched(PATCHES.recordUnrecordedAnswer)) await bookkeeping.recordAnswer(result.unrecorded);
+    view.attempts = Math.max(view.attempts, result.attempt);
+    view.lastStatusCode = result.statusCode;
+    view.nextAttemptAt = null;
+    return { kind: 'delivered', statusCode: result.statusCode };
+  }
+
+  function failed(error: unknown): WindowOutcome {
+    const facts = attemptFacts(error);
+    if (facts.attempt !== null) view.attempts = Math.max(view.attempts, facts.attempt);
+    return { kind: 'failed', reason: describeFailure(error), statusCode: facts.statusCode };
+  }
 
   /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
   async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean): Promise<WindowOutcome> {
@@ -104,11 +152,18 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       takeRetries();
       // A retry asked for at the very end of a window still gets one full attempt.
       const remainingMs = Math.max(windowEndsAt - Date.now(), 1_000);
+      // Before the patch the window's end cut the running attempt short, and its late answer was
+      // written over the dead letter.
+      const fullStartToClose = patched(PATCHES.attemptFullStartToClose);
+      // Before the patch a retry started a new attempt at once, while the old POST could still run.
+      const finishRunning = patched(PATCHES.finishRunningAttempt);
       const { attemptDelivery } = proxyActivities<Activities>({
         startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
         heartbeatTimeout: ATTEMPT_HEARTBEAT_TIMEOUT,
-        scheduleToCloseTimeout: remainingMs,
-        cancellationType: ActivityCancellationType.TRY_CANCEL,
+        scheduleToCloseTimeout: fullStartToClose ? remainingMs + ATTEMPT_SAFETY_MARGIN_MS : remainingMs,
+        // In backoff the server cancels the attempt at once; a running one sees the request at its next
+        // heartbeat, finishes its POST and reports its real outcome.
+        cancellationType: finishRunning ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
         retry: {
           initialInterval: input.retry.initialIntervalMs,
           backoffCoefficient: input.retry.backoffCoefficient,
@@ -136,28 +191,36 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       if (winner.kind === 'retry') {
         // Cut the backoff short: drop the pending attempt and start a fresh one at once.
         attemptScope.cancel();
-        await attempt.catch(() => undefined);
+        if (finishRunning) {
+          const settled = await attempt.then(
+            (result) => ({ kind: 'delivered' as const, result }),
+            (error: unknown) => ({ kind: 'error' as const, error }),
+          );
+          // The attempt was running and delivered, or ended the delivery for good: the retry is moot.
+          if (settled.kind === 'delivered') return await delivered(settled.result);
+          if (endsDelivery(settled.error)) return failed(settled.error);
+        } else {
+          await attempt.catch(() => undefined);
+        }
         forced = true;
+        await continueAsNewIfLong(windowEndsAt);
         continue;
       }
       retryScope.cancel();
       await retry.catch(() => undefined);
 
-      if (winner.kind === 'delivered') {
-        view.attempts = Math.max(view.attempts, winner.result.attempt);
-        view.lastStatusCode = winner.result.statusCode;
-        view.nextAttemptAt = null;
-        return { kind: 'delivered', statusCode: winner.result.statusCode };
-      }
+      if (winner.kind === 'delivered') return await delivered(winner.result);
       if (winner.kind === 'error') {
         if (isCancellation(winner.error)) throw winner.error;
-        return { kind: 'failed', reason: describeFailure(winner.error) };
+        return failed(winner.error);
       }
     }
   }
 
-  for (let retriedByPerson = false; ; retriedByPerson = true) {
-    const outcome = await deliverWithinWindow(Date.now() + input.retry.windowMs, retriedByPerson);
+  if (input.resume) setState('retrying');
+  let windowEndsAt = input.resume?.windowEndsAt ?? Date.now() + input.retry.windowMs;
+  for (let retriedByPerson = input.resume !== undefined; ; retriedByPerson = true) {
+    const outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
     if (outcome.kind === 'delivered') {
       setState('delivered');
       return { status: 'delivered', attempts: view.attempts };
@@ -171,6 +234,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     });
     view.attempts = Math.max(view.attempts, record.attemptCount);
     view.lastError = record.lastError ?? outcome.reason;
+    if (outcome.statusCode !== null) view.lastStatusCode = outcome.statusCode;
     view.nextAttemptAt = null;
     view.windowEndsAt = null;
     view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
@@ -191,7 +255,34 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
     view.deadLetterExpiresAt = null;
     setState('retrying');
+    windowEndsAt = Date.now() + input.retry.windowMs;
+    await continueAsNewIfLong(windowEndsAt);
   }
+}
+
+/**
+ * Whether an attempt that ended while a retry was asked for ends the delivery anyway: the endpoint is
+ * gone, the config disabled or deleted, the destination blocked. A wait cut short, a failed answer or
+ * a spent window do not: the retry gets its attempt.
+ */
+function endsDelivery(error: unknown): boolean {
+  if (isCancellation(error)) return false;
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type !== FailureType.WINDOW_SPENT && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '');
+}
+
+/** Status code and attempt number of the last HTTP attempt, from a failure's details when it has them. */
+function attemptFacts(error: unknown): { statusCode: number | null; attempt: number | null } {
+  for (let cause = error instanceof Error ? error : undefined; cause; cause = cause.cause instanceof Error ? cause.cause : undefined) {
+    if (cause instanceof ApplicationFailure) {
+      const details = cause.details?.[0] as { statusCode?: unknown; attempt?: unknown } | undefined;
+      return {
+        statusCode: typeof details?.statusCode === 'number' ? details.statusCode : null,
+        attempt: typeof details?.attempt === 'number' ? details.attempt : null,
+      };
+    }
+  }
+  return { statusCode: null, attempt: null };
 }
 
 /** The reason recorded on a dead letter: the last failure and why retrying stopped. */
@@ -199,6 +290,7 @@ function describeFailure(error: unknown): string {
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure) {
+      if (cause.type === FailureType.WINDOW_SPENT) return cause.message;
       return NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '') || cause.nonRetryable
         ? `${cause.type ?? 'Error'}: ${cause.message}`
         : `retry window spent; last error: ${cause.message}`;

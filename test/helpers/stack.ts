@@ -90,11 +90,18 @@ export async function callApi<T>(baseUrl: string, method: string, path: string, 
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
 }
 
-/** The whole service against the real servers: API on a free port of 127.0.0.1, worker on its own task queue. */
-export async function startStack(db: TestDatabase, env: Record<string, string> = {}, options: { logger?: (config: Config) => Logger } = {}): Promise<Stack> {
+/**
+ * The whole service against the real servers: API on a free port of 127.0.0.1, worker on its own task queue.
+ * `pool` replaces the test database's own (one reaching Postgres through a TCP proxy, say).
+ */
+export async function startStack(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  options: { logger?: (config: Config) => Logger; pool?: Pool } = {},
+): Promise<Stack> {
   const config = testConfig(db, env);
   const logger = options.logger?.(config) ?? pino({ level: config.LOG_LEVEL });
-  const service = await startService({ config, pool: db.pool, logger, host: '127.0.0.1', port: 0 });
+  const service = await startService({ config, pool: options.pool ?? db.pool, logger, host: '127.0.0.1', port: 0 });
   return {
     config,
     baseUrl: service.baseUrl,

@@ -1,0 +1,42 @@
+/**
+ * The delivery retry policy as arithmetic: the wait after each real HTTP attempt, and what that bounds.
+ * Used by the attempt activity and by the tests and docs that state the bounds. Free of Node built-ins.
+ */
+import type { RetrySettings } from './temporal';
+
+/**
+ * Backoff after the `realAttempts`-th HTTP attempt of a window (1 for the first):
+ * initial × coefficient^(n-1), at most the maximum interval. Held-back waits are not attempts.
+ */
+export function backoffAfter(retry: RetrySettings, realAttempts: number): number {
+  const n = Math.max(Math.floor(realAttempts), 1);
+  return Math.min(retry.initialIntervalMs * retry.backoffCoefficient ** (n - 1), retry.maximumIntervalMs);
+}
+
+/**
+ * The wait before the next attempt: the backoff, lengthened (never shortened) by the receiver's
+ * `Retry-After`, and never longer than the maximum interval.
+ */
+export function retryDelay(retry: RetrySettings, realAttempts: number, retryAfterMs: number | null): number {
+  return Math.min(Math.max(backoffAfter(retry, realAttempts), retryAfterMs ?? 0), retry.maximumIntervalMs);
+}
+
+/**
+ * The most HTTP attempts one window can hold: the first at its start, each next one at least
+ * `backoffAfter(n)` later, and none after the window ends. `Retry-After` and held-back waits only
+ * lengthen the waits, so no answer of the receiver raises this. 32 for the default policy.
+ */
+export function maxAttemptsPerWindow(retry: RetrySettings): number {
+  let attempts = 1;
+  for (let elapsed = backoffAfter(retry, 1); elapsed < retry.windowMs; elapsed += backoffAfter(retry, attempts)) attempts += 1;
+  return attempts;
+}
+
+/** Retries by a person (API or `retry` signal) one workflow run takes before it continues as new. */
+export const RETRIES_PER_RUN = 20;
+
+/** Most history events one window of attempts adds, whatever the receiver answers. */
+export const HISTORY_EVENTS_PER_WINDOW = 40;
+
+/** Most history events of one run: its first window, and one more per retry by a person. */
+export const HISTORY_EVENTS_PER_RUN = HISTORY_EVENTS_PER_WINDOW * (RETRIES_PER_RUN + 1);

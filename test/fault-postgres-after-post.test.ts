@@ -1,0 +1,92 @@
+/**
+ * A 2xx that Postgres could not take at once is never sent again: the worker keeps the answer and
+ * records it once Postgres is back, inside the attempt or, after a longer outage, from the workflow.
+ * The service reaches Postgres through a TCP proxy that the receiver cuts as it gets the POST.
+ */
+import { createPool, type Pool } from '../src/db/pool';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { subscribe, publish, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { type Stack, startStack } from './helpers/stack';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
+
+let db: TestDatabase;
+let proxy: TcpProxy;
+let proxiedPool: Pool;
+let stack: Stack;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  db = await createTestDatabase('fault-postgres-after-post');
+  const url = new URL(db.url);
+  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  url.host = `127.0.0.1:${proxy.port}`;
+  proxiedPool = createPool({ connectionString: url.toString(), max: 10 });
+});
+afterAll(async () => {
+  await proxiedPool.end();
+  await proxy.close();
+  await db.drop();
+});
+beforeEach(async () => {
+  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '5m' }, { pool: proxiedPool });
+});
+afterEach(async () => {
+  await proxy.restore();
+  await stack.stop();
+  await receiver.close();
+});
+
+/** Cuts Postgres off as the first POST arrives, answers it 200, and gives Postgres back after `outageMs`. */
+async function receiverCuttingPostgres(outageMs: number): Promise<Receiver> {
+  return startReceiver(async (_request, res, index) => {
+    if (index === 0) {
+      await proxy.cut();
+      setTimeout(() => void proxy.restore(), outageMs);
+    }
+    res.writeHead(200).end();
+  });
+}
+
+/** Names of the activities the workflow scheduled, in order. */
+async function activitiesOf(workflowId: string): Promise<string[]> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
+async function rowOf(deliveryId: string) {
+  const { rows } = await db.pool.query(
+    `SELECT d.status, d.attempt_count, (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id) AS attempts
+     FROM deliveries d WHERE d.delivery_id = $1`,
+    [deliveryId],
+  );
+  return rows[0];
+}
+
+test('Postgres gone for 3 s right after the receiver took the POST: one POST, and the delivery ends delivered', async () => {
+  receiver = await receiverCuttingPostgres(3_000);
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const { deliveryId, workflowId } = (await publish(stack, org)).deliveries[0];
+
+  await waitForStatus(stack, org, deliveryId, 'delivered', 30_000);
+  await expect(stack.client.workflow.getHandle(workflowId).result()).resolves.toMatchObject({ status: 'delivered' });
+  expect(receiver.requests).toHaveLength(1);
+  expect(await rowOf(deliveryId)).toEqual({ status: 'delivered', attempt_count: 1, attempts: 1 });
+  // Written by the attempt itself, once Postgres was back.
+  expect(await activitiesOf(workflowId)).toEqual(['attemptDelivery']);
+});
+
+test('Postgres gone for longer than the attempt keeps trying: the workflow records the 2xx, and nothing is sent again', async () => {
+  receiver = await receiverCuttingPostgres(15_000);
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const { deliveryId, workflowId } = (await publish(stack, org)).deliveries[0];
+
+  await waitForStatus(stack, org, deliveryId, 'delivered', 45_000);
+  await expect(stack.client.workflow.getHandle(workflowId).result()).resolves.toMatchObject({ status: 'delivered' });
+  expect(receiver.requests).toHaveLength(1);
+  expect(await rowOf(deliveryId)).toEqual({ status: 'delivered', attempt_count: 1, attempts: 1 });
+  // The attempt handed its answer over; the workflow wrote it once Postgres was back.
+  expect(await activitiesOf(workflowId)).toEqual(['attemptDelivery', 'recordAnswer']);
+}, 90_000);
