@@ -17,7 +17,7 @@ import pg from 'pg';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureDatabase } from './postgres';
-import { assertPortFree, commandLineOf, isAlive, stopProcess, waitForExit } from './processes';
+import { assertPortFree, commandLineOf, isAlive, stopProcess } from './processes';
 import { PROJECT_ROOT } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -444,7 +444,11 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   const exitReason = (service: ClusterService) => {
     const child = children.get(service);
     if (!child || child.exitCode !== null || child.signalCode !== null) {
-      const tail = readFileSync(path.join(logDir, `${service}.log`), 'utf8').split('\n').slice(-15).join('\n');
+      const lines = readFileSync(path.join(logDir, `${service}.log`), 'utf8').trimEnd().split('\n');
+      const tail = lines
+        .slice(-10)
+        .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+        .join('\n');
       return `the ${service} process exited (${child?.exitCode ?? child?.signalCode}); last lines of ${path.join(logDir, `${service}.log`)}:\n${tail}`;
     }
     return undefined;
@@ -464,24 +468,19 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   const stopService = async (service: ClusterService, signal: NodeJS.Signals) => {
     const child = children.get(service);
     if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-    const pid = child.pid;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      return;
-    }
-    if (signal === 'SIGKILL') {
-      await waitForExit(pid, 10_000);
-      return;
-    }
-    if (!(await waitForExit(pid, 20_000))) {
+    // Resolved by Node's own 'exit' event, after which the child's exit code or signal is set.
+    const exited = new Promise<boolean>((resolve) => child.once('exit', () => resolve(true)));
+    const within = (ms: number) => Promise.race([exited, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+    const signalGroup = (name: NodeJS.Signals) => {
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(-child.pid!, name);
       } catch {
         // gone meanwhile
       }
-      await waitForExit(pid, 5_000);
-    }
+    };
+    signalGroup(signal);
+    if (signal !== 'SIGKILL' && !(await within(20_000))) signalGroup('SIGKILL');
+    await within(10_000);
   };
 
   const stop = async () => {
@@ -492,7 +491,11 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
 
   const address = `127.0.0.1:${ports.frontend.grpc}`;
   try {
-    for (const service of CLUSTER_SERVICES) spawnService(service);
+    // The first process writes the cluster's metadata into a fresh database; processes started together
+    // would race to insert it, and all but one exit. Once history listens, that record exists.
+    spawnService('history');
+    await until(`the history service to listen`, () => portAnswers(ports.history.grpc), READY_TIMEOUT_MS, () => exitReason('history'));
+    for (const service of CLUSTER_SERVICES) if (service !== 'history') spawnService(service);
     await Promise.all(CLUSTER_SERVICES.map((service) => waitServing(service)));
     await prepareNamespace(address, options.namespace, options.retentionDays, log);
   } catch (error) {
