@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGHUP', () => void stopAll(0));
 
   try {
     const database = await resolveDatabase(process.env, say, { dataDir: path.dirname(dataDir) });

@@ -9,6 +9,7 @@
  * are registered when missing, and processes left running by a cluster that was killed are stopped.
  */
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -558,7 +559,7 @@ export async function prepareNamespace(address: string, namespace: string, reten
       async () => {
         try {
           await call(() =>
-            connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: retentionDays * 86_400 } }),
+            connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${retentionDays}d`) }),
           );
           log(`registered namespace ${namespace} (retention ${retentionDays} days)`);
         } catch (error) {
