@@ -168,7 +168,7 @@ test('a burst of 200 deliveries all arrive when the matching process is killed (
   expectEachDeliveredAtLeastOnce(receiver.requests, deliveryIds);
 }, scaled(360_000));
 
-test('a rolling restart of the frontend while events are published loses none of them: 202s arrive, 503s are retried', async () => {
+test('restarting the frontend (SIGTERM, then a new process) while events are published loses none: every 202 arrives, 503s are retried', async () => {
   stack = await startStack(db, {
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
