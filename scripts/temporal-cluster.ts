@@ -6,6 +6,7 @@
  * Settings (environment): DATABASE_URL (its server holds the cluster's databases; else the local
  * 127.0.0.1:5432, else an embedded Postgres), TEMPORAL_CLUSTER_DATABASE and
  * TEMPORAL_CLUSTER_VISIBILITY_DATABASE, TEMPORAL_CLUSTER_BASE_PORT (first of nine ports),
+ * TEMPORAL_CLUSTER_FRONTENDS (with more than one, a load balancer in front of them is the address),
  * TEMPORAL_CLUSTER_DATA_DIR (config and logs), TEMPORAL_NAMESPACE, TEMPORAL_CLUSTER_RETENTION_DAYS,
  * TEMPORAL_CLUSTER_MAX_CONNS (per process) and TEMPORAL_CLUSTER_LOG_LEVEL.
  */
@@ -13,12 +14,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { resolveDatabase } from '../src/dev/postgres';
-import { CLUSTER_DEFAULTS, CLUSTER_PORT_COUNT, CLUSTER_SERVICES, startTemporalCluster } from '../src/dev/temporal-cluster';
+import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster } from '../src/dev/temporal-cluster';
 
 const settingsSchema = z.object({
   TEMPORAL_CLUSTER_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(CLUSTER_DEFAULTS.database),
   TEMPORAL_CLUSTER_VISIBILITY_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(CLUSTER_DEFAULTS.visibilityDatabase),
-  TEMPORAL_CLUSTER_BASE_PORT: z.coerce.number().int().min(1024).max(65535 - CLUSTER_PORT_COUNT).default(CLUSTER_DEFAULTS.basePort),
+  TEMPORAL_CLUSTER_BASE_PORT: z.coerce.number().int().min(1024).max(65000).default(CLUSTER_DEFAULTS.basePort),
+  TEMPORAL_CLUSTER_FRONTENDS: z.coerce.number().int().min(1).max(4).default(CLUSTER_DEFAULTS.frontends),
   TEMPORAL_CLUSTER_DATA_DIR: z.string().default(CLUSTER_DEFAULTS.dataDir),
   TEMPORAL_NAMESPACE: z.string().min(1).default(CLUSTER_DEFAULTS.namespace),
   TEMPORAL_CLUSTER_RETENTION_DAYS: z.coerce.number().int().min(1).default(CLUSTER_DEFAULTS.retentionDays),
@@ -37,6 +39,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const settings = parsed.data;
+  const { portCount } = clusterLayout(settings.TEMPORAL_CLUSTER_BASE_PORT, settings.TEMPORAL_CLUSTER_FRONTENDS);
+  if (settings.TEMPORAL_CLUSTER_BASE_PORT + portCount > 65536) {
+    console.error(`invalid configuration:\n  TEMPORAL_CLUSTER_BASE_PORT: the cluster needs ${portCount} ports from it on`);
+    process.exit(1);
+  }
   const dataDir = path.resolve(settings.TEMPORAL_CLUSTER_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
       database: settings.TEMPORAL_CLUSTER_DATABASE,
       visibilityDatabase: settings.TEMPORAL_CLUSTER_VISIBILITY_DATABASE,
       basePort: settings.TEMPORAL_CLUSTER_BASE_PORT,
+      frontends: settings.TEMPORAL_CLUSTER_FRONTENDS,
       dataDir,
       namespace: settings.TEMPORAL_NAMESPACE,
       retentionDays: settings.TEMPORAL_CLUSTER_RETENTION_DAYS,
@@ -70,8 +78,8 @@ async function main(): Promise<void> {
       log: say,
     });
     stops.push(() => cluster.stop());
-    void cluster.crashed.then(({ service, code }) => {
-      console.error(`the ${service} service exited (${code}); see ${path.join(cluster.logDir, `${service}.log`)}`);
+    void cluster.crashed.then(({ name, code }) => {
+      console.error(`the ${name} process exited (${code}); see ${path.join(cluster.logDir, `${name}.log`)}`);
       void stopAll(1);
     });
 
@@ -81,10 +89,10 @@ async function main(): Promise<void> {
       [
         '',
         `Temporal cluster is ready (${((Date.now() - began) / 1000).toFixed(1)} s)`,
-        `  Frontend     ${cluster.address}   (namespace ${cluster.namespace})`,
-        ...CLUSTER_SERVICES.map((service) => {
-          const { pid, rssMb } = usage.services[service];
-          return `  ${service.padEnd(12)} pid ${pid}, gRPC port ${cluster.ports[service].grpc}, ${rssMb ?? '?'} MB resident`;
+        `  Frontend     ${cluster.address}   (namespace ${cluster.namespace}${settings.TEMPORAL_CLUSTER_FRONTENDS > 1 ? ', a balancer in front of the frontends' : ''})`,
+        ...cluster.processes.map((name) => {
+          const { pid, rssMb } = usage.processes[name] ?? {};
+          return `  ${name.padEnd(12)} pid ${pid}, gRPC port ${cluster.ports[name].grpc}, ${rssMb ?? '?'} MB resident`;
         }),
         `  Postgres     ${settings.TEMPORAL_CLUSTER_DATABASE}, ${settings.TEMPORAL_CLUSTER_VISIBILITY_DATABASE} (${database.source}), ${usage.postgresConnections} connections`,
         `  Logs         ${relative(cluster.logDir)}/`,

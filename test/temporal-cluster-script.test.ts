@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { isAlive } from '../src/dev/processes';
-import { CLUSTER_PORT_COUNT } from '../src/dev/temporal-cluster';
+import { clusterLayout } from '../src/dev/temporal-cluster';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/temporal';
 import { freePortRange } from './helpers/free-port';
 import { type LauncherProcess, spawnLauncher } from './helpers/launcher-process';
@@ -44,7 +44,7 @@ afterAll(async () => {
 }, scaled(60_000));
 
 test('npm run temporal:cluster prints a ready frontend, stops what a killed run left, and Ctrl-C stops all four processes', async () => {
-  const basePort = await freePortRange(CLUSTER_PORT_COUNT);
+  const basePort = await freePortRange(clusterLayout(0).portCount);
   const env = {
     DATABASE_URL: testEnv('databaseUrl'),
     TEMPORAL_CLUSTER_DATABASE: databases[0],

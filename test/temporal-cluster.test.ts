@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { CLUSTER_DEFAULTS, CLUSTER_PORT_COUNT, CLUSTER_SERVICES, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
+import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { describeDelivery } from './helpers/diagnostics';
 import { freePortRange } from './helpers/free-port';
@@ -14,8 +14,9 @@ import { startStack, type Stack } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
 /**
- * The service on a Temporal cluster of four processes (frontend, history, matching, worker) on
- * Postgres, as `npm run temporal:cluster` runs it, while each stateful service is killed or restarted.
+ * The service on a Temporal cluster of separate processes (two frontends behind a TCP balancer, history,
+ * matching, worker) on Postgres, as `npm run temporal:cluster` runs it, while each service is killed or
+ * restarted.
  * One cluster serves the whole file: starting one takes a while, and every test leaves it whole.
  */
 let cluster: TemporalCluster;
@@ -23,6 +24,8 @@ let dataDir: string;
 let db: TestDatabase;
 let stack: Stack | undefined;
 let receiver: Receiver;
+/** Two frontends behind a balancer, as in production, so that they can be restarted one at a time. */
+const FRONTENDS = 2;
 const suffix = randomBytes(4).toString('hex');
 const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];
 
@@ -44,7 +47,8 @@ beforeAll(async () => {
     postgresUrl: testEnv('databaseUrl'),
     database: clusterDatabases[0],
     visibilityDatabase: clusterDatabases[1],
-    basePort: await freePortRange(CLUSTER_PORT_COUNT),
+    basePort: await freePortRange(clusterLayout(0, FRONTENDS).portCount),
+    frontends: FRONTENDS,
     dataDir,
     logLevel: 'warn',
     log: () => undefined,
@@ -68,7 +72,7 @@ afterEach(async () => {
   stack = undefined;
   await receiver.close();
   // A test that failed half-way leaves the cluster whole for the next one.
-  for (const service of CLUSTER_SERVICES) if (cluster.pid(service) === undefined) await cluster.start(service);
+  for (const name of cluster.processes) if (cluster.pid(name) === undefined) await cluster.start(name);
 }, scaled(180_000));
 
 const receivedIds = (): Set<string> => new Set(receiver.requests.map((request) => String(request.headers['webhook-id'])));
@@ -80,7 +84,7 @@ function expectEachDeliveredAtLeastOnce(requests: ReceivedRequest[], deliveryIds
   expect([...received].filter((id) => !deliveryIds.includes(id))).toEqual([]);
 }
 
-test('a published event is delivered, signed, through the four-process cluster', async () => {
+test('a published event is delivered, signed, through the multi-process cluster', async () => {
   stack = await startStack(db, { TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace });
   const org = uniqueOrg();
   const secret = await subscribe(stack, org, receiver.url);
@@ -168,7 +172,7 @@ test('a burst of 200 deliveries all arrive when the matching process is killed (
   expectEachDeliveredAtLeastOnce(receiver.requests, deliveryIds);
 }, scaled(360_000));
 
-test('restarting the frontend (SIGTERM, then a new process) while events are published loses none: every 202 arrives, 503s are retried', async () => {
+test('a rolling restart of the frontends while events are published loses none: every 202 arrives, 503s are retried', async () => {
   stack = await startStack(db, {
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
@@ -213,10 +217,14 @@ test('restarting the frontend (SIGTERM, then a new process) while events are pub
   const clients = Promise.all(Array.from({ length: 4 }, client));
 
   await eventually(async () => accepted.length >= 10, 60_000, '10 events published before the restart');
+  // One frontend at a time: stopped gracefully (SIGTERM), a new process started, and on to the next.
   restarting = true;
-  await cluster.kill('frontend', 'SIGTERM');
-  await eventually(async () => accepted.length >= 20, 60_000, '10 more events published while the frontend is down');
-  await cluster.start('frontend');
+  for (const name of cluster.processes.filter((process) => process.startsWith('frontend'))) {
+    const before = accepted.length;
+    await cluster.kill(name, 'SIGTERM');
+    await eventually(async () => accepted.length >= before + 5, 60_000, `5 more events published while ${name} is down`);
+    await cluster.start(name);
+  }
   restarting = false;
   const afterRestart = accepted.length;
   await eventually(async () => accepted.length >= afterRestart + 10, 60_000, '10 more events published after the restart');

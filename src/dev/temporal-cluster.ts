@@ -19,6 +19,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureDatabase } from './postgres';
 import { assertPortFree, commandLineOf, isAlive, stopProcess } from './processes';
+import { startTcpBalancer, type TcpBalancer } from './tcp-balancer';
 import { PROJECT_ROOT } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -27,16 +28,23 @@ export const SERVER_MODULE = 'go.temporal.io/server';
 export const SERVER_BINARY = 'server';
 export const SQL_TOOL_BINARY = 'sql';
 
-/** Start order is irrelevant (they wait for each other); stop order takes callers away first. */
 export const CLUSTER_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 export type ClusterService = (typeof CLUSTER_SERVICES)[number];
+/** One process of the cluster: `frontend`, `frontend-2`… when there are several frontends, and one of each other service. */
+export type ClusterProcess = ClusterService | `frontend-${number}`;
+
+export const roleOf = (name: ClusterProcess): ClusterService => (name.startsWith('frontend') ? 'frontend' : (name as ClusterService));
+
+/** The processes of a cluster with `frontends` frontends, in stop order: callers go away first. */
+export function clusterProcesses(frontends: number): ClusterProcess[] {
+  const extra = Array.from({ length: frontends - 1 }, (_, i): ClusterProcess => `frontend-${i + 2}`);
+  return ['frontend', ...extra, 'history', 'matching', 'worker'];
+}
 
 const TEMPLATE = path.join(__dirname, 'temporal-cluster.template.yaml');
 const DYNAMIC_CONFIG = path.join(__dirname, 'temporal-cluster.dynamicconfig.yaml');
 /** The server reads `<config dir>/<env>.yaml`. */
 const CONFIG_ENV = 'cluster';
-/** Ports a cluster takes from its base port on: see `clusterPorts`. */
-export const CLUSTER_PORT_COUNT = 9;
 
 /** gRPC health-check names of the services that report one (the worker service serves no gRPC). */
 const HEALTH_SERVICE: Partial<Record<ClusterService, string>> = {
@@ -51,14 +59,32 @@ export interface ServicePorts {
   http?: number;
 }
 
-/** Nine consecutive ports from `base`: frontend gRPC, HTTP, membership, then gRPC and membership of history, matching, worker. */
-export function clusterPorts(base: number): Record<ClusterService, ServicePorts> {
-  return {
+export interface ClusterLayout {
+  processes: ClusterProcess[];
+  ports: Record<ClusterProcess, ServicePorts>;
+  /** The load balancer in front of the frontends, when there are several. */
+  balancerPort: number | undefined;
+  /** Consecutive ports taken from the base port on. */
+  portCount: number;
+}
+
+/**
+ * Ports from `base` on: frontend gRPC, HTTP, membership; gRPC and membership of history, matching and
+ * worker (nine in all); then three for each further frontend and one for the balancer in front of them.
+ */
+export function clusterLayout(base: number, frontends = 1): ClusterLayout {
+  const ports: Record<string, ServicePorts> = {
     frontend: { grpc: base, http: base + 1, membership: base + 2 },
     history: { grpc: base + 3, membership: base + 4 },
     matching: { grpc: base + 5, membership: base + 6 },
     worker: { grpc: base + 7, membership: base + 8 },
   };
+  for (let n = 2; n <= frontends; n++) {
+    const first = base + 9 + 3 * (n - 2);
+    ports[`frontend-${n}`] = { grpc: first, http: first + 1, membership: first + 2 };
+  }
+  const balancerPort = frontends > 1 ? base + 9 + 3 * (frontends - 1) : undefined;
+  return { processes: clusterProcesses(frontends), ports, balancerPort, portCount: 9 + 3 * (frontends - 1) + (frontends > 1 ? 1 : 0) };
 }
 
 export interface ClusterOptions {
@@ -66,8 +92,10 @@ export interface ClusterOptions {
   postgresUrl: string;
   database: string;
   visibilityDatabase: string;
-  /** First of CLUSTER_PORT_COUNT consecutive ports (see `clusterPorts`); the frontend's gRPC port. */
+  /** First of the consecutive ports the cluster takes (see `clusterLayout`); the first frontend's gRPC port. */
   basePort: number;
+  /** Frontend processes; with more than one, a TCP load balancer in front of them is the cluster's address. */
+  frontends: number;
   /** Rendered config and one log file per service. */
   dataDir: string;
   /** Where `server` and `sql` are, or are built into. */
@@ -86,6 +114,7 @@ export const CLUSTER_DEFAULTS = {
   database: 'temporal_cluster',
   visibilityDatabase: 'temporal_cluster_visibility',
   basePort: 7233,
+  frontends: 1,
   dataDir: path.join(PROJECT_ROOT, '.data', 'cluster'),
   binDir: path.join(PROJECT_ROOT, '.tools', 'bin'),
   namespace: 'default',
@@ -242,10 +271,14 @@ const yamlString = (value: string): string => value.replaceAll('\\', '\\\\').rep
 /** The server's config: the template with every ${NAME} replaced; throws on a name it has no value for. */
 export function renderClusterConfig(
   options: Pick<ClusterOptions, 'postgresUrl' | 'database' | 'visibilityDatabase' | 'basePort' | 'historyShards' | 'maxConns' | 'logLevel'>,
+  frontend: ClusterProcess = 'frontend',
   template = readFileSync(TEMPLATE, 'utf8'),
 ): string {
   const address = postgresAddress(options.postgresUrl);
-  const ports = clusterPorts(options.basePort);
+  const { ports: all } = clusterLayout(options.basePort, frontend === 'frontend' ? 1 : Number(frontend.slice('frontend-'.length)));
+  // Each frontend's file differs only in its own ports; the cluster's metadata names the first one.
+  const ports = { ...all, frontend: all[frontend] };
+  const firstFrontend = all.frontend;
   const values: Record<string, string> = {
     LOG_LEVEL: options.logLevel,
     HISTORY_SHARDS: String(options.historyShards),
@@ -258,6 +291,7 @@ export function renderClusterConfig(
     MAX_CONNS: String(options.maxConns),
     VISIBILITY_MAX_CONNS: String(VISIBILITY_MAX_CONNS),
     FRONTEND_PORT: String(ports.frontend.grpc),
+    CLUSTER_RPC_PORT: String(firstFrontend.grpc),
     FRONTEND_HTTP_PORT: String(ports.frontend.http),
     FRONTEND_MEMBERSHIP_PORT: String(ports.frontend.membership),
     HISTORY_PORT: String(ports.history.grpc),
@@ -340,7 +374,7 @@ export interface ServiceUsage {
 }
 
 export interface ClusterUsage {
-  services: Record<ClusterService, ServiceUsage>;
+  processes: Partial<Record<ClusterProcess, ServiceUsage>>;
   /** Connections the cluster holds to its two databases. */
   postgresConnections: number;
 }
@@ -362,27 +396,28 @@ function processUsage(pid: number | undefined): ServiceUsage {
 }
 
 export interface TemporalCluster {
-  /** The frontend's host:port, for TEMPORAL_ADDRESS. */
+  /** The host:port for TEMPORAL_ADDRESS: the frontend, or the balancer in front of several. */
   address: string;
   namespace: string;
-  ports: Record<ClusterService, ServicePorts>;
+  processes: ClusterProcess[];
+  ports: Record<ClusterProcess, ServicePorts>;
   logDir: string;
-  /** Pid of the service's running process; undefined while it is stopped. */
-  pid(service: ClusterService): number | undefined;
-  /** Starts a stopped service again and resolves once it serves. */
-  start(service: ClusterService): Promise<void>;
-  /** Sends `signal` to the service's process and resolves once it has exited. */
-  kill(service: ClusterService, signal?: NodeJS.Signals): Promise<void>;
+  /** Pid of the process while it runs; undefined while it is stopped. */
+  pid(name: ClusterProcess): number | undefined;
+  /** Starts a stopped process again and resolves once it serves. */
+  start(name: ClusterProcess): Promise<void>;
+  /** Sends `signal` to the process and resolves once it has exited. */
+  kill(name: ClusterProcess, signal?: NodeJS.Signals): Promise<void>;
   usage(): Promise<ClusterUsage>;
-  /** Resolves with the first service to exit on its own, and how. */
-  crashed: Promise<{ service: ClusterService; code: number | string }>;
-  /** Stops every service: SIGTERM, SIGKILL after a grace period. */
+  /** Resolves with the first process to exit on its own, and how. */
+  crashed: Promise<{ name: ClusterProcess; code: number | string }>;
+  /** Stops every process (SIGTERM, SIGKILL after a grace period), then the balancer. */
   stop(): Promise<void>;
 }
 
 /**
- * Builds what is missing, prepares the databases and config, starts the four services and resolves
- * once the namespace exists with the service's search attributes, ready for workers and clients.
+ * Builds what is missing, prepares the databases and config, starts the services and resolves once
+ * the namespace exists with the service's search attributes, ready for workers and clients.
  */
 export async function startTemporalCluster(options: ClusterOptions): Promise<TemporalCluster> {
   const { log } = options;
@@ -397,22 +432,31 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   for (const pid of leftovers) await stopProcess(pid, { group: false, timeoutMs: 15_000 });
   if (leftovers.length) log(`stopped ${leftovers.length} cluster process(es) left running by an earlier start: ${leftovers.join(', ')}`);
 
-  const ports = clusterPorts(options.basePort);
-  for (const service of CLUSTER_SERVICES) {
-    for (const [kind, port] of Object.entries(ports[service])) await assertPortFree(port as number, '127.0.0.1', `Temporal ${service} ${kind}`);
+  const { processes, ports, balancerPort } = clusterLayout(options.basePort, options.frontends);
+  for (const name of processes) {
+    for (const [kind, port] of Object.entries(ports[name])) await assertPortFree(port as number, '127.0.0.1', `Temporal ${name} ${kind}`);
   }
+  if (balancerPort !== undefined) await assertPortFree(balancerPort, '127.0.0.1', 'Temporal frontend balancer');
 
   await ensureClusterSchemas(options, binaries.sql);
-  writeFileSync(path.join(configDir, `${CONFIG_ENV}.yaml`), renderClusterConfig(options), { mode: 0o600 });
+  /** The server reads `<config dir>/<env>.yaml`: one file per frontend, which differ only in its ports. */
+  const envOf = (name: ClusterProcess) => (roleOf(name) === 'frontend' && name !== 'frontend' ? `${CONFIG_ENV}-${name}` : CONFIG_ENV);
+  for (const name of processes.filter((process) => roleOf(process) === 'frontend')) {
+    writeFileSync(path.join(configDir, `${envOf(name)}.yaml`), renderClusterConfig(options, name), { mode: 0o600 });
+  }
 
-  const children = new Map<ClusterService, ChildProcess>();
+  const children = new Map<ClusterProcess, ChildProcess>();
   let stopping = false;
-  let reportCrash: (crash: { service: ClusterService; code: number | string }) => void = () => undefined;
-  const crashed = new Promise<{ service: ClusterService; code: number | string }>((resolve) => {
+  let reportCrash: (crash: { name: ClusterProcess; code: number | string }) => void = () => undefined;
+  const crashed = new Promise<{ name: ClusterProcess; code: number | string }>((resolve) => {
     reportCrash = resolve;
   });
-  /** Services stopped on purpose by `kill`, whose exit is not a crash. */
-  const expectedExits = new Set<ClusterService>();
+  /** Processes stopped on purpose by `kill`, whose exit is not a crash. */
+  const expectedExits = new Set<ClusterProcess>();
+  const running = (name: ClusterProcess) => {
+    const child = children.get(name);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  };
 
   const killAll = () => {
     for (const child of children.values()) {
@@ -426,55 +470,55 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   // Whatever way this process ends, the cluster does not outlive it.
   process.on('exit', killAll);
 
-  const spawnService = (service: ClusterService) => {
-    const logFile = openSync(path.join(logDir, `${service}.log`), 'a');
-    // Detached: Ctrl-C in a terminal reaches the launcher, which stops the services in order.
+  const spawnProcess = (name: ClusterProcess) => {
+    const logFile = openSync(path.join(logDir, `${name}.log`), 'a');
+    // Detached: Ctrl-C in a terminal reaches the launcher, which stops the processes in order.
     const child = spawn(
       binaries.server,
-      ['--root', dataDir, '--config', 'config', '--env', CONFIG_ENV, '--allow-no-auth', 'start', '--service', service],
+      ['--root', dataDir, '--config', 'config', '--env', envOf(name), '--allow-no-auth', 'start', '--service', roleOf(name)],
       { detached: true, stdio: ['ignore', logFile, logFile] },
     );
     closeSync(logFile);
-    children.set(service, child);
+    children.set(name, child);
     child.once('exit', (code, signal) => {
-      if (!stopping && !expectedExits.delete(service)) reportCrash({ service, code: code ?? signal ?? 'unknown' });
+      if (!stopping && !expectedExits.delete(name)) reportCrash({ name, code: code ?? signal ?? 'unknown' });
     });
-    return child;
   };
 
-  const exitReason = (service: ClusterService) => {
-    const child = children.get(service);
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      const lines = readFileSync(path.join(logDir, `${service}.log`), 'utf8').trimEnd().split('\n');
-      const tail = lines
-        .slice(-10)
-        .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
-        .join('\n');
-      return `the ${service} process exited (${child?.exitCode ?? child?.signalCode}); last lines of ${path.join(logDir, `${service}.log`)}:\n${tail}`;
-    }
-    return undefined;
+  const exitReason = (name: ClusterProcess) => {
+    if (running(name)) return undefined;
+    const child = children.get(name);
+    const logFile = path.join(logDir, `${name}.log`);
+    const tail = readFileSync(logFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-10)
+      .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+      .join('\n');
+    return `the ${name} process exited (${child?.exitCode ?? child?.signalCode}); last lines of ${logFile}:\n${tail}`;
   };
 
-  const waitServing = async (service: ClusterService, timeoutMs = READY_TIMEOUT_MS) => {
-    const health = HEALTH_SERVICE[service];
-    const port = ports[service];
+  const waitServing = async (name: ClusterProcess) => {
+    const health = HEALTH_SERVICE[roleOf(name)];
+    const port = ports[name];
     await until(
-      `the ${service} service to serve`,
+      `the ${name} process to serve`,
       async () => (health ? isServing(port.grpc, health) : portAnswers(port.membership)),
-      timeoutMs,
-      () => exitReason(service),
+      READY_TIMEOUT_MS,
+      () => exitReason(name),
     );
   };
 
-  const stopService = async (service: ClusterService, signal: NodeJS.Signals) => {
-    const child = children.get(service);
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const stopProcessNamed = async (name: ClusterProcess, signal: NodeJS.Signals) => {
+    const child = children.get(name);
+    if (!child?.pid || !running(name)) return;
+    const pid = child.pid;
     // Resolved by Node's own 'exit' event, after which the child's exit code or signal is set.
     const exited = new Promise<boolean>((resolve) => child.once('exit', () => resolve(true)));
     const within = (ms: number) => Promise.race([exited, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
     const signalGroup = (name: NodeJS.Signals) => {
       try {
-        process.kill(-child.pid!, name);
+        process.kill(-pid, name);
       } catch {
         // gone meanwhile
       }
@@ -484,20 +528,27 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     await within(10_000);
   };
 
+  let balancer: TcpBalancer | undefined;
   const stop = async () => {
     stopping = true;
-    for (const service of CLUSTER_SERVICES) await stopService(service, 'SIGTERM');
+    for (const name of processes) await stopProcessNamed(name, 'SIGTERM');
+    await balancer?.close();
     process.off('exit', killAll);
   };
 
-  const address = `127.0.0.1:${ports.frontend.grpc}`;
+  let address = `127.0.0.1:${ports.frontend.grpc}`;
   try {
     // The first process writes the cluster's metadata into a fresh database; processes started together
     // would race to insert it, and all but one exit. Once history listens, that record exists.
-    spawnService('history');
-    await until(`the history service to listen`, () => portAnswers(ports.history.grpc), READY_TIMEOUT_MS, () => exitReason('history'));
-    for (const service of CLUSTER_SERVICES) if (service !== 'history') spawnService(service);
-    await Promise.all(CLUSTER_SERVICES.map((service) => waitServing(service)));
+    spawnProcess('history');
+    await until('the history process to listen', () => portAnswers(ports.history.grpc), READY_TIMEOUT_MS, () => exitReason('history'));
+    for (const name of processes) if (name !== 'history') spawnProcess(name);
+    await Promise.all(processes.map((name) => waitServing(name)));
+    if (balancerPort !== undefined) {
+      const frontendPorts = processes.filter((name) => roleOf(name) === 'frontend').map((name) => ports[name].grpc);
+      balancer = await startTcpBalancer(balancerPort, frontendPorts);
+      address = `127.0.0.1:${balancerPort}`;
+    }
     await prepareNamespace(address, options.namespace, options.retentionDays, log);
   } catch (error) {
     await stop();
@@ -507,35 +558,29 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   return {
     address,
     namespace: options.namespace,
+    processes,
     ports,
     logDir,
     crashed,
-    pid: (service) => {
-      const child = children.get(service);
-      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    pid: (name) => (running(name) ? children.get(name)?.pid : undefined),
+    async start(name) {
+      if (running(name)) throw new Error(`the ${name} process is running`);
+      spawnProcess(name);
+      await waitServing(name);
     },
-    async start(service) {
-      const current = children.get(service);
-      if (current && current.exitCode === null && current.signalCode === null) throw new Error(`the ${service} service is running`);
-      spawnService(service);
-      await waitServing(service);
-    },
-    async kill(service, signal = 'SIGKILL') {
-      expectedExits.add(service);
-      await stopService(service, signal);
+    async kill(name, signal = 'SIGKILL') {
+      expectedExits.add(name);
+      await stopProcessNamed(name, signal);
     },
     async usage() {
-      const services = Object.fromEntries(CLUSTER_SERVICES.map((service) => [service, processUsage(children.get(service)?.pid)])) as Record<
-        ClusterService,
-        ServiceUsage
-      >;
+      const usage = Object.fromEntries(processes.map((name) => [name, processUsage(running(name) ? children.get(name)?.pid : undefined)]));
       const client = new pg.Client({ connectionString: options.postgresUrl });
       await client.connect();
       try {
         const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM pg_stat_activity WHERE datname = ANY($1)', [
           [options.database, options.visibilityDatabase],
         ]);
-        return { services, postgresConnections: Number(rows[0]?.count ?? 0) };
+        return { processes: usage, postgresConnections: Number(rows[0]?.count ?? 0) };
       } finally {
         await client.end();
       }
