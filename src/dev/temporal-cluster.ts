@@ -198,6 +198,9 @@ export async function ensureClusterBinaries(binDir: string, log: (line: string) 
 
 /** The server module's source in Go's module cache (its SQL schemas live there), downloaded when missing. */
 export async function serverModuleDir(): Promise<string> {
+  if (!hasGo()) {
+    throw new Error(`the Temporal schema files come from Go's module cache (${SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}): install Go (https://go.dev/dl)`);
+  }
   const output = await run('go', ['mod', 'download', '-json', `${SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`]);
   const dir = (JSON.parse(output) as { Dir?: string }).Dir;
   if (!dir || !existsSync(dir)) throw new Error(`go mod download did not give the source of ${SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`);
