@@ -17,13 +17,14 @@ export interface LauncherProcess {
 }
 
 /**
- * Runs `npm start`'s launcher (src/dev/start.ts) as npm would, with node and tsx's loader, so that a
- * signal sent to its pid reaches the launcher itself. It leads a process group of its own, so a test
- * can end it and everything it started in that group at once; the Temporal dev server is in a group of
- * its own and outlives a SIGKILL of the launcher, as it does in a terminal.
+ * Runs `npm start`'s launcher (src/dev/start.ts, or another script such as scripts/temporal-cluster.ts)
+ * as npm would, with node and tsx's loader, so that a signal sent to its pid reaches the launcher
+ * itself. It leads a process group of its own, so a test can end it and everything it started in that
+ * group at once; the Temporal servers are in groups of their own and outlive a SIGKILL of the
+ * launcher, as they do in a terminal.
  */
-export function spawnLauncher(env: Record<string, string>): LauncherProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start.ts'], {
+export function spawnLauncher(env: Record<string, string>, entryPoint = 'src/dev/start.ts'): LauncherProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entryPoint], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
