@@ -7,6 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import { createConfigQueries } from '../../db/configs';
+import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type AttemptRecord, createDeliveryQueries } from '../../db/deliveries';
 import type { Pool } from '../../db/pool';
 import type { Logger } from '../../logger';
@@ -76,6 +77,7 @@ export interface AttemptDeps {
 export function createAttemptActivity(deps: AttemptDeps) {
   const deliveries = createDeliveryQueries(deps.pool);
   const configs = createConfigQueries(deps.pool);
+  const deadLetters = createDeadLetterQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
   const circuit = { threshold: deps.config.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN };
 
@@ -115,6 +117,10 @@ export function createAttemptActivity(deps: AttemptDeps) {
     if (ready.kind === 'stop') throw stopFailure(ready);
     if (ready.kind === 'delivered') return { attempt: ready.attempt, statusCode: ready.statusCode, durationMs: 0 };
     const { ctx } = ready;
+    // A dead letter attempted by a run that never recorded its retry: a new run after the first one ended
+    // abnormally (or one the reconciler took for stranded). The row takes the retry now, so that this
+    // attempt's answer counts; a run retried by signal has done so already.
+    if (ctx.status === 'dead_lettered') await deadLetters.markDeadLetterRetried(ctx.delivery_id);
     // Each attempt holds a lease of its own, so it frees its own slot and never another attempt's.
     const attemptToken = randomUUID();
 
