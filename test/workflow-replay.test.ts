@@ -23,6 +23,7 @@ test('there are recorded histories of every state', () => {
     'continued-as-new',
     'resumed-after-continue-as-new',
     'answer-recorded-by-workflow',
+    'cancelled',
   ];
   for (const state of states) expect(files.some((name) => name.endsWith(`-${state}.json`))).toBe(true);
 });

@@ -63,6 +63,8 @@ export const PATCHES = {
   recordUnrecordedAnswer: 'record-unrecorded-answer',
   /** After RETRIES_PER_RUN retries by a person, the run continues as new, carrying its window and state. */
   continueAsNewAfterRetries: 'continue-as-new-after-retries',
+  /** A cancelled delivery records a dead letter (retryable in a new run) before its run ends as cancelled. */
+  recordCancellation: 'record-cancellation',
 } as const;
 
 type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string; statusCode: number | null };
@@ -209,6 +211,16 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       retryScope.cancel();
       await retry.catch(() => undefined);
 
+      if (winner.kind === 'retry-cancelled' && patched(PATCHES.recordCancellation)) {
+        // The run itself is being cancelled: the attempt's own end decides, whatever settled first.
+        const settled = await attempt.then(
+          (result) => ({ kind: 'delivered' as const, result }),
+          (error: unknown) => ({ kind: 'error' as const, error }),
+        );
+        if (settled.kind === 'delivered') return await delivered(settled.result);
+        if (isCancellation(settled.error)) throw settled.error;
+        return failed(settled.error);
+      }
       if (winner.kind === 'delivered') return await delivered(winner.result);
       if (winner.kind === 'error') {
         if (isCancellation(winner.error)) throw winner.error;
@@ -217,46 +229,64 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     }
   }
 
-  if (input.resume) setState('retrying');
-  let windowEndsAt = input.resume?.windowEndsAt ?? Date.now() + input.retry.windowMs;
-  for (let retriedByPerson = input.resume !== undefined; ; retriedByPerson = true) {
-    const outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
-    if (outcome.kind === 'delivered') {
-      setState('delivered');
-      return { status: 'delivered', attempts: view.attempts };
-    }
-
-    const expiresAt = Date.now() + input.deadLetterRetentionMs;
-    const record = await bookkeeping.recordDeadLetter({
-      deliveryId: input.deliveryId,
-      reason: outcome.reason,
-      expiresAt: new Date(expiresAt).toISOString(),
+  try {
+    return await deliverUntilDone();
+  } catch (error) {
+    if (!isCancellation(error) || !patched(PATCHES.recordCancellation)) throw error;
+    // Cancelled by a person or a parent: the row becomes a dead letter with that reason, written even though
+    // the run is cancelled, so the delivery is not left pending and can be retried (in a new run).
+    await CancellationScope.nonCancellable(async () => {
+      const expiresAt = Date.now() + input.deadLetterRetentionMs;
+      await bookkeeping.recordDeadLetter({ deliveryId: input.deliveryId, reason: 'delivery workflow cancelled', expiresAt: new Date(expiresAt).toISOString() });
+      view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
+      setState('dead_lettered');
     });
-    view.attempts = Math.max(view.attempts, record.attemptCount);
-    view.lastError = record.lastError ?? outcome.reason;
-    if (outcome.statusCode !== null) view.lastStatusCode = outcome.statusCode;
-    view.nextAttemptAt = null;
-    view.windowEndsAt = null;
-    view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
-    setState('dead_lettered');
+    throw error;
+  }
 
-    // Before the patch, a retry signalled while the dead letter was being written was dropped here.
-    const keepRequests = patched(PATCHES.keepRetryRequests);
-    if (!keepRequests) takeRetries();
-    const retried = await condition(retryPending, Math.max(expiresAt - Date.now(), 1));
-    if (!retried) {
-      await bookkeeping.markExpired({ deliveryId: input.deliveryId });
-      // A retry that arrived while the delivery was being marked expired still gets its window.
-      if (!keepRequests || !retryPending()) {
-        setState('expired');
-        return { status: 'expired', attempts: view.attempts };
+  /** Windows until delivered or expired; a retry by a person opens a new window. */
+  async function deliverUntilDone(): Promise<DeliveryWorkflowResult> {
+    if (input.resume) setState('retrying');
+    let windowEndsAt = input.resume?.windowEndsAt ?? Date.now() + input.retry.windowMs;
+    for (let retriedByPerson = input.resume !== undefined; ; retriedByPerson = true) {
+      const outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
+      if (outcome.kind === 'delivered') {
+        setState('delivered');
+        return { status: 'delivered', attempts: view.attempts };
       }
+
+      const expiresAt = Date.now() + input.deadLetterRetentionMs;
+      const record = await bookkeeping.recordDeadLetter({
+        deliveryId: input.deliveryId,
+        reason: outcome.reason,
+        expiresAt: new Date(expiresAt).toISOString(),
+      });
+      view.attempts = Math.max(view.attempts, record.attemptCount);
+      view.lastError = record.lastError ?? outcome.reason;
+      if (outcome.statusCode !== null) view.lastStatusCode = outcome.statusCode;
+      view.nextAttemptAt = null;
+      view.windowEndsAt = null;
+      view.deadLetterExpiresAt = new Date(expiresAt).toISOString();
+      setState('dead_lettered');
+
+      // Before the patch, a retry signalled while the dead letter was being written was dropped here.
+      const keepRequests = patched(PATCHES.keepRetryRequests);
+      if (!keepRequests) takeRetries();
+      const retried = await condition(retryPending, Math.max(expiresAt - Date.now(), 1));
+      if (!retried) {
+        await bookkeeping.markExpired({ deliveryId: input.deliveryId });
+        // A retry that arrived while the delivery was being marked expired still gets its window.
+        if (!keepRequests || !retryPending()) {
+          setState('expired');
+          return { status: 'expired', attempts: view.attempts };
+        }
+      }
+      await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
+      view.deadLetterExpiresAt = null;
+      setState('retrying');
+      windowEndsAt = Date.now() + input.retry.windowMs;
+      await continueAsNewIfLong(windowEndsAt);
     }
-    await bookkeeping.markDeadLetterRetried({ deliveryId: input.deliveryId });
-    view.deadLetterExpiresAt = null;
-    setState('retrying');
-    windowEndsAt = Date.now() + input.retry.windowMs;
-    await continueAsNewIfLong(windowEndsAt);
   }
 }
 
