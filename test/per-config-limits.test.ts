@@ -51,12 +51,14 @@ test('500 deliveries to an endpoint that hangs for its whole timeout do not hold
   const started = Date.now();
   await publishMany(fastOrg, 100);
   const published = Date.now();
-  await healthy.waitForRequests(100, 30_000);
+  await healthy.waitForRequests(100, 60_000);
   const lastArrival = Math.max(...healthy.requests.map((r) => r.receivedAt));
 
-  // Behind the hanging endpoint's queue (500 at 10 per 2 s) they would wait over 90 s; beside it they
-  // wait only for the server to get through the first rounds of held-back attempts.
-  expect(lastArrival - published).toBeLessThan(15_000);
+  // Behind the hanging endpoint's queue (500 at 10 per 2 s) they would wait 100 s at least, however fast
+  // the machine; beside it they wait only for the server to get through the first rounds of held-back
+  // attempts: about 10 s on 2 idle cores, over 20 s with one core taken by other work. Half the queued
+  // time still tells the two apart.
+  expect(lastArrival - published).toBeLessThan(45_000);
   // The cap held the hanging endpoint to 10 requests at a time all along.
   expect(hanging.requests.length).toBeLessThanOrEqual(10 * Math.ceil((Date.now() - started) / 2_000 + 2));
   for (const res of open) res.destroy();
