@@ -1,8 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
-import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
+import { scaled } from './setup/test-env';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -117,8 +118,7 @@ test('a disabled config gets nothing', async () => {
   await stack.api('PATCH', `/webhooks/${org}/configs/main`, { enabled: false });
   const answer = await publish(stack, org);
   expect(answer.deliveries).toEqual([]);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  expect(receiver.requests).toHaveLength(0);
+  await holdsFor(() => receiver.requests.length === 0, scaled(500), 'no request to the disabled config');
 });
 
 test('a config disabled while a delivery is retrying stops it as a dead letter with that reason', async () => {
