@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     'json-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     'hang-cap': { type: 'string' },
+    'wait-seconds': { type: 'string' },
   },
 });
 
@@ -80,7 +81,9 @@ const sizes = {
   parkedSample: 20,
   defaultCapEvents: 500,
 };
-const WAIT_MS = quick ? 60_000 : 600_000;
+/** Longest wait for any one scenario's work before the run gives up; --wait-seconds for a busy machine. */
+const WAIT_MS = args['wait-seconds'] ? Number(args['wait-seconds']) * 1000 : quick ? 60_000 : 600_000;
+if (!Number.isFinite(WAIT_MS) || WAIT_MS <= 0) throw new Error('--wait-seconds takes a positive number');
 const EVENT_NAME = 'bench.event';
 
 const startedAt = performance.now();

@@ -19,7 +19,7 @@ afterAll(() => {
 
 function runBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = path.resolve(__dirname, '..');
-  child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json-only'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json-only', '--wait-seconds', String(Math.round((TIMEOUT_MS * 0.75) / 1000))], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
