@@ -15,6 +15,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { resolveDatabase } from '../src/dev/postgres';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster } from '../src/dev/temporal-cluster';
+import { createStopper } from '../src/dev/stopper';
 
 const settingsSchema = z.object({
   TEMPORAL_CLUSTER_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(CLUSTER_DEFAULTS.database),
@@ -47,18 +48,8 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(settings.TEMPORAL_CLUSTER_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
-  const stops: (() => Promise<unknown>)[] = [];
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-  process.on('SIGHUP', () => void stopAll(0));
+  // Closing the terminal stops the cluster too.
+  const { stops, stopAll } = createStopper(say, ['SIGINT', 'SIGTERM', 'SIGHUP']);
 
   try {
     const database = await resolveDatabase(process.env, say, { dataDir: path.dirname(dataDir) });

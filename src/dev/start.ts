@@ -26,6 +26,7 @@ import { resolveDatabase } from './postgres';
 import { assertPortFree, PortInUseError } from './processes';
 import { startDevServer } from './temporal-server';
 import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
+import { createStopper } from './stopper';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const launcherSchema = z.object({
@@ -60,17 +61,7 @@ function redact(url: string): string {
 async function main(): Promise<void> {
   const began = Date.now();
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const stops: (() => Promise<unknown>)[] = [];
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  const { stops, stopAll } = createStopper(say);
 
   try {
     const settings = loadLauncherSettings(process.env);

@@ -4,7 +4,8 @@ import path from 'node:path';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const LOCAL_CLI = path.join(PROJECT_ROOT, '.tools', 'bin', 'temporal');
 
-function isExecutable(file: string): boolean {
+/** Whether `file` exists and may be run. */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

@@ -11,7 +11,7 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,7 +20,7 @@ import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureDatabase } from './postgres';
 import { assertPortFree, commandLineOf, isAlive, stopProcess } from './processes';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer';
-import { PROJECT_ROOT } from './temporal-cli';
+import { isExecutable, PROJECT_ROOT } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const SERVER_MODULE = 'go.temporal.io/server';
@@ -126,15 +126,6 @@ export const CLUSTER_DEFAULTS = {
 
 const VISIBILITY_MAX_CONNS = 2;
 const READY_TIMEOUT_MS = 120_000;
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function hasGo(): boolean {
   try {
