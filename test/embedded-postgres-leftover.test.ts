@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canConnect, findLeftoverPostgres } from '../src/dev/postgres';
+import { commandLineOf } from '../src/dev/processes';
 import { freePort } from './helpers/free-port';
 import { processesWith } from './helpers/processes';
 import { eventually } from './helpers/scenario';
@@ -77,6 +78,8 @@ test('a postmaster.pid whose pid now runs another program is not taken for a Pos
   await mkdir(databaseDir);
   const other = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 60_000)', '-D', databaseDir], { stdio: 'ignore' });
   children.push(other);
+  // Until the child has exec'd, /proc shows no command line for it (or its parent's).
+  await eventually(async () => commandLineOf(other.pid ?? 0).includes(databaseDir), 10_000, 'the other program to start');
   writeFileSync(path.join(databaseDir, 'postmaster.pid'), `${other.pid}\n${databaseDir}\n`);
 
   expect(findLeftoverPostgres(databaseDir)).toEqual({ pid: other.pid, isPostgres: false });
