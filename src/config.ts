@@ -96,6 +96,12 @@ export const configSchema = z.object({
     .pipe(z.array(z.string().refine(isEncryptionKey, ENCRYPTION_KEY_HINT)))
     .describe('Retired encryption keys, comma-separated: still decrypt until `npm run rotate-encryption-key` has run'),
   RATE_LIMIT_PER_MINUTE: integer(6000, 0, 10_000_000).describe('API requests per key per minute in each API process (0 turns the limit off)'),
+  DELIVERY_FIRST_ATTEMPT_LOCAL: flag(true).describe(
+    'Run each delivery\'s first attempt as a local activity inside its first workflow task; later attempts are regular activities',
+  ),
+  TEMPORAL_EAGER_START: flag(true).describe(
+    'Ask the server to hand a delivery\'s first workflow task straight back to the worker of the same process (npm start), when it has a free slot',
+  ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),

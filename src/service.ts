@@ -31,16 +31,18 @@ export interface RunningService {
 export async function startService(deps: { config: Config; pool: Pool; logger: Logger; host?: string; port?: number }): Promise<RunningService> {
   const { config, pool, logger } = deps;
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   await prepareSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // The API's client shares the worker's connection, so that a publish may start its deliveries eagerly:
+  // the first workflow task comes back in the start's answer, to the worker of this process.
+  const client = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
   const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities });
   if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);
   const workerDone = worker.run();
 
-  const app = createApp({ pool, temporal: client, config, logger });
+  const app = createApp({ pool, temporal: client, config, logger, sharesWorkerConnection: true });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(deps.port ?? config.PORT, deps.host ?? config.HOST, () => resolve(s));
     s.once('error', reject);

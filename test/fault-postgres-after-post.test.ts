@@ -4,6 +4,7 @@
  * The service reaches Postgres through a TCP proxy that the receiver cuts as it gets the POST.
  */
 import { createPool, type Pool } from '../src/db/pool';
+import { activityNames } from './helpers/diagnostics';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { subscribe, publish, uniqueOrg, waitForStatus } from './helpers/scenario';
@@ -48,10 +49,10 @@ async function receiverCuttingPostgres(outageMs: number): Promise<Receiver> {
   });
 }
 
-/** Names of the activities the workflow scheduled, in order. */
+/** Names of the activities the workflow ran, in order: scheduled ones and local ones (recorded as markers). */
 async function activitiesOf(workflowId: string): Promise<string[]> {
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  return activityNames(history);
 }
 
 async function rowOf(deliveryId: string) {

@@ -21,6 +21,8 @@ export interface AppDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
+  /** `temporal` runs on the NativeConnection of a delivery worker in this process: starts may be eager. */
+  sharesWorkerConnection?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -43,7 +45,7 @@ export function jsonDepth(value: unknown): number {
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
-  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config });
+  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config, sharesWorkerConnection: deps.sharesWorkerConnection });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
 
   const app = express();

@@ -50,14 +50,22 @@ export type DispatcherConfig = Pick<
   | 'DELIVERY_RETRY_MAX_INTERVAL'
   | 'DELIVERY_RETRY_WINDOW'
   | 'DEAD_LETTER_RETENTION'
+  | 'DELIVERY_FIRST_ATTEMPT_LOCAL'
+  | 'TEMPORAL_EAGER_START'
 >;
 
 /** A request never waits longer than this on Temporal: past it the delivery stays pending (or the API answers 503). */
 export const TEMPORAL_CALL_DEADLINE_MS = 3_000;
 
-/** Starts and signals delivery workflows; the only code that knows their start options. */
-export function createDeliveryDispatcher(deps: { temporal: Client; config: DispatcherConfig; deadlineMs?: number }) {
+/**
+ * Starts and signals delivery workflows; the only code that knows their start options.
+ * `sharesWorkerConnection`: the client runs on the NativeConnection of a delivery worker in this process,
+ * so a start may ask for eager execution (TEMPORAL_EAGER_START): the server hands the first workflow
+ * task back in its answer, and the worker runs it without a trip through matching.
+ */
+export function createDeliveryDispatcher(deps: { temporal: Client; config: DispatcherConfig; deadlineMs?: number; sharesWorkerConnection?: boolean }) {
   const { temporal, config } = deps;
+  const requestEagerStart = config.TEMPORAL_EAGER_START && deps.sharesWorkerConnection === true;
   const deadlineMs = deps.deadlineMs ?? TEMPORAL_CALL_DEADLINE_MS;
   const withDeadline = <T>(call: () => Promise<T>): Promise<T> => temporal.withDeadline(Date.now() + deadlineMs, call);
 
@@ -70,6 +78,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       eventName: ref.eventName,
       retry: retrySettings(config as Config),
       deadLetterRetentionMs: config.DEAD_LETTER_RETENTION,
+      ...(config.DELIVERY_FIRST_ATTEMPT_LOCAL ? { firstAttemptLocal: true } : {}),
     };
     return {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -93,7 +102,9 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       const results = await Promise.allSettled(
         refs.map(async (ref) => {
           try {
-            await withDeadline(() => temporal.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, startOptions(ref)));
+            await withDeadline(() =>
+              temporal.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, { ...startOptions(ref), ...(requestEagerStart ? { requestEagerStart } : {}) }),
+            );
           } catch (error) {
             if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
           }

@@ -51,6 +51,12 @@ export interface DeliveryWorkflowInput {
   deadLetterRetentionMs: number;
   /** Set only by a run that continued as new: the new run resumes in this window, with a forced attempt. */
   resume?: DeliveryResume;
+  /**
+   * The first attempt runs as a local activity inside the first workflow task, in the worker that runs it;
+   * later attempts are regular activities with the server's retry policy. Absent in runs started before
+   * the option existed.
+   */
+  firstAttemptLocal?: boolean;
 }
 
 /** What a delivery workflow carries into its next run when it continues as new. */

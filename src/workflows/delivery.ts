@@ -9,6 +9,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -49,6 +50,17 @@ const bookkeeping = proxyActivities<Activities>({
 });
 
 /**
+ * The first attempt of a delivery, when its input asks for it: a local activity, run by the worker
+ * that runs the first workflow task, so that a delivery whose first POST succeeds costs no activity task
+ * on the server. Same activity, same start-to-close, the same SSRF guard and signing. It is never
+ * retried locally: a retryable failure hands over to regular activities and the server's retry policy.
+ */
+const localFirstAttempt = proxyLocalActivities<Activities>({
+  startToCloseTimeout: ATTEMPT_START_TO_CLOSE,
+  retry: { maximumAttempts: 1 },
+});
+
+/**
  * Patch ids: each guards a change to the command sequence, so that deliveries opened by an earlier version
  * replay their recorded history unchanged (docs/operations.md, "Upgrading while deliveries are open").
  */
@@ -65,6 +77,8 @@ export const PATCHES = {
   continueAsNewAfterRetries: 'continue-as-new-after-retries',
   /** A cancelled delivery records a dead letter (retryable in a new run) before its run ends as cancelled. */
   recordCancellation: 'record-cancellation',
+  /** The first attempt runs as a local activity when the input asks for it (`firstAttemptLocal`). */
+  localFirstAttempt: 'local-first-attempt',
 } as const;
 
 type WindowOutcome = { kind: 'delivered'; statusCode: number } | { kind: 'failed'; reason: string; statusCode: number | null };
@@ -146,10 +160,37 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     return { kind: 'failed', reason: describeFailure(error), statusCode: facts.statusCode };
   }
 
+  /**
+   * The delivery's first attempt, run locally. Delivered, or failed for good, ends the window; a
+   * retryable failure waits the activity's own backoff (cut short by a retry request), and the window
+   * goes on with regular activities.
+   */
+  async function attemptFirstLocally(windowEndsAt: number): Promise<WindowOutcome | { kind: 'go-on'; forced: boolean }> {
+    view.windowEndsAt = new Date(windowEndsAt).toISOString();
+    let waitMs: number;
+    try {
+      const result = await localFirstAttempt.attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt, forced: false });
+      return await delivered(result);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      if (endsDelivery(error) || isWindowSpent(error)) return failed(error);
+      const facts = attemptFacts(error);
+      if (facts.attempt !== null) view.attempts = Math.max(view.attempts, facts.attempt);
+      if (facts.statusCode !== null) view.lastStatusCode = facts.statusCode;
+      view.lastError = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
+      waitMs = Math.max(facts.retryInMs ?? input.retry.initialIntervalMs, 0);
+    }
+    view.nextAttemptAt = new Date(Date.now() + waitMs).toISOString();
+    setState('retrying');
+    const retried = await condition(retryPending, waitMs);
+    return { kind: 'go-on', forced: retried };
+  }
+
   /** Attempts until delivered, until a non-retryable failure, or until the window is spent. */
-  async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean): Promise<WindowOutcome> {
+  async function deliverWithinWindow(windowEndsAt: number, forcedFirst: boolean, priorTries = 0): Promise<WindowOutcome> {
     view.windowEndsAt = new Date(windowEndsAt).toISOString();
     let forced = forcedFirst;
+    let tries = priorTries;
     for (;;) {
       takeRetries();
       // A retry asked for at the very end of a window still gets one full attempt.
@@ -175,7 +216,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       });
 
       const attemptScope = new CancellationScope();
-      const attempt = attemptScope.run(() => attemptDelivery({ deliveryId: input.deliveryId, retry: input.retry, windowEndsAt, forced }));
+      const attemptInput = { deliveryId: input.deliveryId, retry: input.retry, windowEndsAt, forced, ...(tries > 0 ? { priorTries: tries } : {}) };
+      tries = 0;
+      const attempt = attemptScope.run(() => attemptDelivery(attemptInput));
       const retryScope = new CancellationScope();
       const retry = retryScope.run(() => condition(retryPending));
 
@@ -249,7 +292,13 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     if (input.resume) setState('retrying');
     let windowEndsAt = input.resume?.windowEndsAt ?? Date.now() + input.retry.windowMs;
     for (let retriedByPerson = input.resume !== undefined; ; retriedByPerson = true) {
-      const outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
+      let outcome: WindowOutcome;
+      if (!retriedByPerson && input.firstAttemptLocal === true && patched(PATCHES.localFirstAttempt)) {
+        const first = await attemptFirstLocally(windowEndsAt);
+        outcome = first.kind === 'go-on' ? await deliverWithinWindow(windowEndsAt, first.forced, 1) : first;
+      } else {
+        outcome = await deliverWithinWindow(windowEndsAt, retriedByPerson);
+      }
       if (outcome.kind === 'delivered') {
         setState('delivered');
         return { status: 'delivered', attempts: view.attempts };
@@ -297,22 +346,40 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
  */
 function endsDelivery(error: unknown): boolean {
   if (isCancellation(error)) return false;
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type !== FailureType.WINDOW_SPENT && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '');
+  const cause = applicationFailureOf(error);
+  return cause !== undefined && cause.type !== FailureType.WINDOW_SPENT && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '');
 }
 
-/** Status code and attempt number of the last HTTP attempt, from a failure's details when it has them. */
-function attemptFacts(error: unknown): { statusCode: number | null; attempt: number | null } {
+/** A spent window, or any failure the activity marked non-retryable: no further try in this window. */
+function isWindowSpent(error: unknown): boolean {
+  const cause = applicationFailureOf(error);
+  return cause !== undefined && (cause.type === FailureType.WINDOW_SPENT || cause.nonRetryable === true);
+}
+
+/** The ApplicationFailure an activity threw, wherever it sits in the cause chain. */
+function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
+  for (let cause = error instanceof Error ? error : undefined; cause; cause = cause.cause instanceof Error ? cause.cause : undefined) {
+    if (cause instanceof ApplicationFailure) return cause;
+  }
+  return undefined;
+}
+
+/**
+ * Status code and attempt number of the last HTTP attempt, and the wait the activity asked for before
+ * the next try, from a failure's details when it has them.
+ */
+function attemptFacts(error: unknown): { statusCode: number | null; attempt: number | null; retryInMs: number | null } {
   for (let cause = error instanceof Error ? error : undefined; cause; cause = cause.cause instanceof Error ? cause.cause : undefined) {
     if (cause instanceof ApplicationFailure) {
-      const details = cause.details?.[0] as { statusCode?: unknown; attempt?: unknown } | undefined;
+      const details = cause.details?.[0] as { statusCode?: unknown; attempt?: unknown; retryInMs?: unknown } | undefined;
       return {
         statusCode: typeof details?.statusCode === 'number' ? details.statusCode : null,
         attempt: typeof details?.attempt === 'number' ? details.attempt : null,
+        retryInMs: typeof details?.retryInMs === 'number' ? details.retryInMs : null,
       };
     }
   }
-  return { statusCode: null, attempt: null };
+  return { statusCode: null, attempt: null, retryInMs: null };
 }
 
 /** The reason recorded on a dead letter: the last failure and why retrying stopped. */

@@ -10,6 +10,21 @@ const LAST_EVENTS = 20;
 const eventTypeName = (type: number | null | undefined): string =>
   (temporal.api.enums.v1.EventType[type ?? 0] ?? String(type)).replace(/^EVENT_TYPE_/, '');
 
+/** The activity type a local activity's marker records, if the event is one. */
+export function localActivityOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; activityType?: string };
+  return parsed.activity_type ?? parsed.activityType;
+}
+
+/** Names of the activities a history ran, in order: scheduled ones and local ones alike. */
+export function activityNames(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? localActivityOf(e) ?? []);
+}
+
 /** One line per history event: id, type, time, and the failure or signal it carries. */
 function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
   const seconds = Number(event.eventTime?.seconds ?? 0);
@@ -19,7 +34,8 @@ function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
     event.workflowExecutionFailedEventAttributes?.failure?.message ??
     event.workflowTaskFailedEventAttributes?.failure?.message ??
     event.activityTaskTimedOutEventAttributes?.failure?.message;
-  const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+  const local = localActivityOf(event);
+  const activity = event.activityTaskScheduledEventAttributes?.activityType?.name ?? (local && `${local} (local)`);
   const signal = event.workflowExecutionSignaledEventAttributes?.signalName;
   const detail = [activity && `activity=${activity}`, signal && `signal=${signal}`, failure && `failure=${failure}`].filter(Boolean).join(' ');
   return `  #${event.eventId} ${time} ${eventTypeName(event.eventType)}${detail ? ` ${detail}` : ''}`;

@@ -16,7 +16,7 @@ export interface DeliveryAnswer {
   lastError: string | null;
   workflowId: string;
   temporalUiUrl: string;
-  attempts: { attempt: number; statusCode: number | null; error: string | null; durationMs: number; responseBody: string | null }[];
+  attempts: { attempt: number; startedAt: string; statusCode: number | null; error: string | null; durationMs: number; responseBody: string | null }[];
 }
 
 export const uniqueOrg = (): string => `org-${randomBytes(4).toString('hex')}`;

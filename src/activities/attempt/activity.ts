@@ -39,6 +39,11 @@ export interface AttemptInput {
   windowEndsAt: number;
   /** A person asked for this window: its first attempt goes through an open circuit. */
   forced?: boolean;
+  /**
+   * Tries of this window made before this activity's own: 1 after a first attempt run as a local
+   * activity. Temporal counts this activity's tries from 1 again; backoff counts them all.
+   */
+  priorTries?: number;
 }
 
 export interface AttemptResult {
@@ -145,7 +150,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         waitMs: admitted.waitMs,
         throttleDelayMs: deps.config.THROTTLE_RETRY_DELAY,
         // Temporal's attempt counter counts held-back waits and HTTP attempts alike.
-        turnedAway: activity.info.attempt - ctx.window_attempts,
+        turnedAway: triesOf(activity, input) - ctx.window_attempts,
         realAttempts: ctx.window_attempts,
         retry: input.retry,
         windowEndsAt: input.windowEndsAt,
@@ -215,8 +220,9 @@ export function createAttemptActivity(deps: AttemptDeps) {
     /** One signed POST of one delivery. Throws an ApplicationFailure that the RetryPolicy acts on. */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
       const known: Known = { windowAttempts: 0, facts: { statusCode: null, errorClass: null, attempt: 0 } };
-      // Every phase heartbeats, the writes to Postgres as much as the POST.
-      const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_EVERY_MS);
+      // Every phase heartbeats, the writes to Postgres as much as the POST. A local activity has no
+      // heartbeats: the worker running it is the one running its workflow task.
+      const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         return await attemptOnce(input, known);
       } catch (error) {
@@ -225,7 +231,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         // Anything else gets a wait of its own and ends with the window too, instead of the server's
         // policy retrying it on its own clock.
         const wait = errorOutcome({
-          tries: activity.info.attempt - known.windowAttempts,
+          tries: triesOf(activity, input) - known.windowAttempts,
           retry: input.retry,
           windowEndsAt: input.windowEndsAt,
           now: Date.now(),
@@ -257,6 +263,9 @@ export function createAttemptActivity(deps: AttemptDeps) {
     },
   };
 }
+
+/** Tries of the current window so far, this one included. */
+const triesOf = (activity: Context, input: AttemptInput): number => activity.info.attempt + (input.priorTries ?? 0);
 
 /** A failed answer that Postgres could not take within the attempt. */
 export class AnswerNotRecordedError extends Error {

@@ -13,6 +13,12 @@ export interface AttemptFacts {
   statusCode: number | null;
   errorClass: string | null;
   attempt: number;
+  /**
+   * The wait before the next try, on a retryable failure. The RetryPolicy reads it from `nextRetryDelay`;
+   * a workflow that schedules the next try itself (after a local first attempt) reads it here, because
+   * `nextRetryDelay` does not travel back to workflow code.
+   */
+  retryInMs?: number;
 }
 
 export function stopFailure(stop: Stop): ApplicationFailure {
@@ -28,6 +34,7 @@ export function heldBackFailure(decision: string, wait: HeldBackOutcome, facts: 
   return ApplicationFailure.create({
     type: FailureType.THROTTLED,
     message: heldBack,
+    details: [{ ...facts, retryInMs: wait.delayMs }],
     nextRetryDelay: wait.delayMs,
     // Expected and frequent under load: logged at debug, left out of failure metrics.
     category: ApplicationFailureCategory.BENIGN,
@@ -51,7 +58,7 @@ export function answerFailure(outcome: Exclude<AttemptOutcome, { kind: 'delivere
       return ApplicationFailure.create({
         type: record.statusCode === null ? FailureType.NETWORK : FailureType.HTTP_STATUS,
         message,
-        details,
+        details: [{ ...details[0], retryInMs: outcome.delayMs }],
         nextRetryDelay: outcome.delayMs,
       });
   }
@@ -62,5 +69,10 @@ export function attemptErrorFailure(error: Error, wait: HeldBackOutcome, facts: 
   if (wait.kind === 'window_spent') {
     return ApplicationFailure.create({ type: FailureType.WINDOW_SPENT, message: `retry window spent; last error: ${error.message}`, details: [facts], nonRetryable: true });
   }
-  return ApplicationFailure.create({ type: FailureType.ATTEMPT_ERROR, message: error.message, details: [facts], nextRetryDelay: wait.delayMs });
+  return ApplicationFailure.create({
+    type: FailureType.ATTEMPT_ERROR,
+    message: error.message,
+    details: [{ ...facts, retryInMs: wait.delayMs }],
+    nextRetryDelay: wait.delayMs,
+  });
 }
