@@ -10,6 +10,7 @@ import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requi
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
 import { apiKeysRouter } from './routes/api-keys';
+import { awsEventsRouter } from './routes/aws-events';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
@@ -44,7 +45,7 @@ export function jsonDepth(value: unknown): number {
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config });
-  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
+  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES });
 
   const app = express();
   app.disable('x-powered-by');
@@ -66,6 +67,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
+  app.use(awsEventsRouter({ ...deps, publisher }));
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
