@@ -15,6 +15,7 @@ import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
+import { filtersRouter } from './routes/filters';
 import { healthRouter } from './routes/health';
 
 export interface AppDeps {
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(configsRouter({ ...deps, publisher }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
+  app.use(filtersRouter());
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

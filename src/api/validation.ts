@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidSecret } from '../activities/signing';
+import { type EventPattern, patternIssues } from '../delivery/event-pattern';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { validationErrorFromZod } from './errors';
 
@@ -77,6 +78,11 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
 ]);
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 
+/** An event pattern in EventBridge's dialect; a bad one is named by its path inside the pattern. */
+export const eventPatternSchema = z.custom<EventPattern>().superRefine((pattern, ctx) => {
+  for (const issue of patternIssues(pattern)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
   .min(1, 'subscribe to at least one event name, or ["*"]')
@@ -92,6 +98,7 @@ const configFields = {
   maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
   auth: receiverAuthSchema.nullable(),
+  filter: eventPatternSchema.nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -103,6 +110,7 @@ export const putConfigBody = z.strictObject({
   maxConcurrency: configFields.maxConcurrency.default(10),
   maxPerSecond: configFields.maxPerSecond.default(null),
   auth: configFields.auth.default(null),
+  filter: configFields.filter.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -117,6 +125,7 @@ export const patchConfigBody = z
     maxConcurrency: configFields.maxConcurrency.optional(),
     maxPerSecond: configFields.maxPerSecond.optional(),
     auth: configFields.auth.optional(),
+    filter: configFields.filter.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 
@@ -154,6 +163,11 @@ export const publishBody = z.strictObject({
   orgId: idSchema,
   data: dataSchema,
   idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+export const filterTestBody = z.strictObject({
+  filter: eventPatternSchema,
+  event: z.record(z.string(), z.unknown(), 'must be a JSON object'),
 });
 
 export const orgPublishBody = publishBody.omit({ orgId: true });

@@ -56,6 +56,7 @@ export function configView(row: WebhookConfigRow, options: { auth: ReceiverAuth 
     description: row.description,
     headers: row.headers,
     auth: authView(options.auth),
+    filter: row.filter,
     timeoutMs: row.timeout_ms,
     maxConcurrency: row.max_concurrency,
     maxPerSecond: row.max_per_second,

@@ -1,7 +1,8 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
-import { createDeliveryQueries, type EventEnvelope } from '../db/deliveries';
+import { createDeliveryQueries, type EventEnvelope, type FilteredConfig } from '../db/deliveries';
+import { matchPattern } from './event-pattern';
 import { createEventTypeQueries } from '../db/event-types';
 import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
@@ -23,6 +24,11 @@ export interface PublishResponse {
   deliveries: { deliveryId: string; configId: string; workflowId: string }[];
 }
 
+/** The event as a config's filter matches it: the delivered body's fields, and `orgId`. */
+export function filterView(eventId: string, request: PublishRequest, now: Date): Record<string, unknown> {
+  return { type: request.eventName, eventId, timestamp: now.toISOString(), orgId: request.orgId, ...(request.envelope ?? {}), data: request.data };
+}
+
 /**
  * Writes one event and one delivery per matching enabled config with `db`, which may be a client inside
  * the caller's transaction: the rows commit, or roll back, with whatever else that transaction writes.
@@ -32,7 +38,16 @@ export interface PublishResponse {
 export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
   const queries = createDeliveryQueries(db);
   const eventId = randomUUID();
-  const configs = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  const subscribed = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  // Each config's filter sees the event as its receiver would: the body's fields, and the org.
+  const seen = filterView(eventId, request, new Date());
+  const filteredConfigs: FilteredConfig[] = [];
+  const configs = subscribed.filter((config) => {
+    if (!config.filter) return true;
+    const verdict = matchPattern(config.filter, seen);
+    if (!verdict.matches) filteredConfigs.push({ configId: config.config_id, reason: verdict.reason });
+    return verdict.matches;
+  });
   const refs: DeliveryRef[] = configs.map((config) => {
     const deliveryId = randomUUID();
     return {
@@ -53,7 +68,7 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
     const earlier = await queries.claimIdempotencyKey(request.orgId, request.idempotencyKey, eventId, response);
     if (earlier) return { response: earlier as PublishResponse, refs: [] };
   }
-  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data, { envelope: request.envelope ?? null });
+  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data, { envelope: request.envelope ?? null, filteredConfigs });
   await queries.insertDeliveries(event, refs);
   return { response, refs };
 }
