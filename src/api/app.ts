@@ -28,6 +28,11 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Deeper bodies are refused before any handler walks them (schema validation, storage, signing). */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * Room in a request body for what surrounds `data` (eventName, orgId, idempotencyKey): MAX_PAYLOAD_BYTES
+ * limits `data` itself, so an event of exactly that size can still be published.
+ */
+export const REQUEST_ENVELOPE_BYTES = 4096;
 
 /** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
 export function jsonDepth(value: unknown): number {
@@ -87,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
-  app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES, strict: true }));
+  app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES + REQUEST_ENVELOPE_BYTES, strict: true }));
   app.use((req, _res, next) => {
     if (jsonDepth(req.body) > MAX_JSON_DEPTH) {
       next(new ValidationError([{ field: '(body)', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }]));
