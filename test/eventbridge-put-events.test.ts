@@ -142,6 +142,31 @@ test('per-entry failures: no matching definition, Detail not a JSON object, no o
   expect(rows[0].n).toBe(1);
 });
 
+test('an entry whose Detail its event type refuses (schema, payload limit) fails alone, as InvalidArgument', async () => {
+  const org = uniqueOrg();
+  const type = await stack.api('PUT', '/event-types/order.refunded', {
+    eventBus: 'orders',
+    eventSource: 'com.example.shop',
+    eventDetailType: 'Order Refunded',
+    schema: { type: 'object', required: ['refundId'] },
+    maxPayloadBytes: 200,
+  });
+  expect(type.status).toBe(201);
+  // This type names the org at the default orgIdPath, `orgId`.
+  const refund = (detail: Record<string, unknown>): PutEventsRequestEntry => ({
+    ...entry(org),
+    DetailType: 'Order Refunded',
+    Detail: JSON.stringify({ orgId: org, ...detail }),
+  });
+  const answer = await clientFor(await createSigV4Key()).send(
+    new PutEventsCommand({ Entries: [refund({ refundId: 'r-1' }), refund({}), refund({ refundId: 'r-2', note: 'x'.repeat(300) })] }),
+  );
+  expect(answer.Entries![0]).toEqual({ EventId: expect.any(String) });
+  expect(answer.FailedEntryCount).toBe(2);
+  expect(answer.Entries![1]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining("does not match the event type's schema") });
+  expect(answer.Entries![2]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining('over the limit of 200 bytes') });
+});
+
 test('a key scoped to one org may put events of that org only', async () => {
   const org = uniqueOrg();
   const key = await createSigV4Key([`org:${org}`]);
@@ -160,7 +185,7 @@ async function rejection(promise: Promise<unknown>): Promise<{ name: string; mes
   throw new Error('expected the request to be refused');
 }
 
-test('a wrong secret, an unknown or revoked key, and a stale date get EventBridge errors, and publish nothing', async () => {
+test('a wrong secret, an unknown or revoked key, and a stale date get EventBridge errors; only signed requests within the skew publish', async () => {
   const org = uniqueOrg();
   const key = await createSigV4Key();
   const command = () => new PutEventsCommand({ Entries: [entry(org)] });
@@ -179,13 +204,15 @@ test('a wrong secret, an unknown or revoked key, and a stale date get EventBridg
   expect(stale.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than/);
   // Four minutes behind is within the skew.
   expect((await clientFor(key, { systemClockOffset: -4 * 60_000 }).send(command())).FailedEntryCount).toBe(0);
+  // With its retries on, the SDK corrects its clock from the answer's Date header and signs again, as against AWS.
+  expect((await clientFor(key, { systemClockOffset: -10 * 60_000, maxAttempts: 2 }).send(command())).FailedEntryCount).toBe(0);
 
   const revoked = await stack.api('DELETE', `/api-keys/${key.keyId}`);
   expect(revoked.status).toBe(204);
   expect((await rejection(clientFor(key).send(command()))).name).toBe('UnrecognizedClientException');
 
   const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM events WHERE org_id = $1', [org]);
-  expect(rows[0].n).toBe(1);
+  expect(rows[0].n).toBe(2);
 });
 
 test('the error shape on the wire: status, x-amzn-ErrorType and {__type, message}; a bearer key is no SigV4 credential', async () => {
