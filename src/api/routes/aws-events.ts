@@ -212,6 +212,9 @@ export function awsEventsRouter(deps: {
     else if (error instanceof RateLimitedError) known = new AwsProtocolError(400, 'ThrottlingException', 'Rate exceeded');
     else if ((error as { type?: string }).type === 'entity.too.large') {
       known = new AwsProtocolError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+    } else if (typeof (error as { type?: unknown }).type === 'string' && typeof (error as { status?: unknown }).status === 'number') {
+      // Any other refusal of the body reader (an unsupported encoding, an aborted upload).
+      known = new AwsProtocolError(400, 'SerializationException', 'The request body could not be read.');
     } else if (isPostgresUnavailable(error) || isTemporalUnavailable(error)) {
       res.setHeader('retry-after', '5');
       known = new AwsProtocolError(503, 'ServiceUnavailableException', 'The service is unavailable; try again later.');
