@@ -276,23 +276,53 @@ async function spawnWorkerProcess(role: 'service' | 'baseline', env: Record<stri
 }
 
 interface TaskCounts {
+  /** Activity tasks polled from the server. */
   activityTasks: number;
+  /** Workflow tasks polled from the server (an eagerly started workflow's first task is not). */
   workflowTasks: number;
+  /** Workflow tasks run, polled or handed back in a start's answer. */
+  workflowTasksRun: number;
+  /** Local activities run inside workflow tasks. */
+  localActivities: number;
+  /** Calls to the server by the worker and the API's client on its connection: requests and polls that returned. */
+  serverCalls: number;
 }
 
-/** Activity and workflow tasks the worker has received so far. */
+/** Activity and workflow tasks the worker has received so far, and the calls to the server. */
 async function taskCounts(worker: WorkerProcess): Promise<TaskCounts> {
   const metrics = await worker.metrics();
   return {
     activityTasks: metrics.get('temporal_activity_task_received') ?? 0,
     workflowTasks: metrics.get('temporal_workflow_task_queue_poll_succeed') ?? 0,
+    workflowTasksRun: metrics.get('temporal_workflow_task_execution_latency_count') ?? 0,
+    localActivities: metrics.get('temporal_local_activity_total') ?? 0,
+    serverCalls: (metrics.get('temporal_request') ?? 0) + (metrics.get('temporal_long_request') ?? 0),
   };
 }
 
 const since = (before: TaskCounts, after: TaskCounts): TaskCounts => ({
   activityTasks: after.activityTasks - before.activityTasks,
   workflowTasks: after.workflowTasks - before.workflowTasks,
+  workflowTasksRun: after.workflowTasksRun - before.workflowTasksRun,
+  localActivities: after.localActivities - before.localActivities,
+  serverCalls: after.serverCalls - before.serverCalls,
 });
+
+/** Each count per delivery. */
+const perDelivery = (tasks: TaskCounts, deliveries: number) => ({
+  activityTasksPerDelivery: round(tasks.activityTasks / deliveries, 2),
+  workflowTasksPerDelivery: round(tasks.workflowTasks / deliveries, 2),
+  workflowTasksRunPerDelivery: round(tasks.workflowTasksRun / deliveries, 2),
+  localActivitiesPerDelivery: round(tasks.localActivities / deliveries, 2),
+  serverCallsPerDelivery: round(tasks.serverCalls / deliveries, 2),
+});
+
+/** Mean history length of a random sample of the given (closed) workflows. */
+async function historyEventsPerDelivery(client: Client, workflowIds: readonly string[], sampleSize = 20): Promise<number> {
+  const sample = Array.from({ length: Math.min(sampleSize, workflowIds.length) }, () => workflowIds[Math.floor(Math.random() * workflowIds.length)]!);
+  const lengths = await Promise.all(sample.map(async (id) => (await client.workflow.getHandle(id).describe()).historyLength));
+  return round(lengths.reduce((a, b) => a + b, 0) / Math.max(lengths.length, 1), 1);
+}
 
 /**
  * Resolves once a random sample of the workflows all have had their first attempt and wait for a retry
@@ -468,7 +498,8 @@ async function main(): Promise<Record<string, unknown>> {
       const ids = published.map((p) => p.eventId);
       await ok.waitFor(ids, WAIT_MS);
       const seconds = (Math.max(...ids.map((id) => ok.receipts.get(id)!)) - firstAt) / 1000;
-      return { deliveries: count, seconds: round(seconds, 2), perSecond: round(count / seconds), publishSeconds: round(publishSeconds, 2) };
+      const figures = { deliveries: count, seconds: round(seconds, 2), perSecond: round(count / seconds), publishSeconds: round(publishSeconds, 2) };
+      return { figures, workflowIds: published.flatMap((p) => p.workflowIds) };
     };
 
     // 1. Baseline: N no-op workflows, one no-op activity each, same worker options, same server.
@@ -518,7 +549,7 @@ async function main(): Promise<Record<string, unknown>> {
       if (enabled('endToEnd')) {
         const before = await taskCounts(service);
         const cpuUse = cpu(service);
-        const e2e = await throughput(baseUrl, `e2e-${tag}`);
+        const { figures: e2e, workflowIds: e2eWorkflowIds } = await throughput(baseUrl, `e2e-${tag}`);
         const cpuSeconds = cpuUse();
         const tasks = since(before, await taskCounts(service));
         const baselineRate = (results.baseline as { perSecond?: number } | undefined)?.perSecond;
@@ -526,8 +557,8 @@ async function main(): Promise<Record<string, unknown>> {
           ...e2e,
           maxConcurrency: 1000,
           ratioToBaseline: baselineRate ? round(e2e.perSecond / baselineRate, 2) : null,
-          activityTasksPerDelivery: round(tasks.activityTasks / N, 2),
-          workflowTasksPerDelivery: round(tasks.workflowTasks / N, 2),
+          ...perDelivery(tasks, N),
+          historyEventsPerDelivery: await historyEventsPerDelivery(client, e2eWorkflowIds),
           cpuSeconds,
         };
         log(`2 end-to-end: ${e2e.perSecond} deliveries/s (publishing took ${e2e.publishSeconds} s)`);
@@ -535,13 +566,12 @@ async function main(): Promise<Record<string, unknown>> {
       if (enabled('endToEndDefaultCap')) {
         // Fewer events: every attempt over the cap is turned away and retried later, which makes it slow.
         const before = await taskCounts(service);
-        const capped = await throughput(baseUrl, `e2e-cap10-${tag}`, Math.min(N, sizes.defaultCapEvents), {});
+        const { figures: capped } = await throughput(baseUrl, `e2e-cap10-${tag}`, Math.min(N, sizes.defaultCapEvents), {});
         const tasks = since(before, await taskCounts(service));
         results.endToEndDefaultCap = {
           ...capped,
           maxConcurrency: 10,
-          activityTasksPerDelivery: round(tasks.activityTasks / capped.deliveries, 2),
-          workflowTasksPerDelivery: round(tasks.workflowTasks / capped.deliveries, 2),
+          ...perDelivery(tasks, capped.deliveries),
         };
         log(`2 end-to-end with the default cap of 10: ${capped.perSecond} deliveries/s`);
       }
@@ -696,7 +726,7 @@ async function main(): Promise<Record<string, unknown>> {
       const parked = await service.status();
       log(`7 parked: worker process RSS ${mb(parked.rssBytes)} MB (${mb(idle.rssBytes)} MB before), ${parked.cachedWorkflows} workflows cached`);
       const againCpu = cpu(service);
-      const again = await throughput(baseUrl, `e2e-parked-${tag}`);
+      const { figures: again } = await throughput(baseUrl, `e2e-parked-${tag}`);
       const againCpuSeconds = againCpu();
       const after = await service.status();
       const e2eRate = (results.endToEnd as { perSecond?: number } | undefined)?.perSecond;
@@ -723,6 +753,7 @@ async function main(): Promise<Record<string, unknown>> {
       log(`7 parked: throughput beside them ${again.perSecond} deliveries/s`);
       await service.stop();
     }
+    results.targets = targetsOf(results);
     (results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg()[0];
     results.totalSeconds = round((performance.now() - began) / 1000, 1);
   } finally {
@@ -731,6 +762,41 @@ async function main(): Promise<Record<string, unknown>> {
     if (!interrupted) await runCleanups(cleanups);
   }
   return results;
+}
+
+interface Target {
+  figure: string;
+  measured: number;
+  unit: string;
+  target: string;
+  met: boolean;
+}
+
+/** Each target the run measured, with its figure and whether it is met. */
+function targetsOf(r: Record<string, unknown>): Target[] {
+  const get = (key: string) => r[key] as Record<string, unknown> | undefined;
+  const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  const targets: Target[] = [];
+  const check = (figure: string, measured: number | undefined, unit: string, target: string, met: (x: number) => boolean) => {
+    if (measured !== undefined) targets.push({ figure, measured, unit, target, met: met(measured) });
+  };
+  check('2 end-to-end throughput', num(get('endToEnd')?.perSecond), 'deliveries/s', '>= 150', (x) => x >= 150);
+  check('4 publish API p50, 32 clients', num(get('publishApi')?.p50), 'ms', '<= 15', (x) => x <= 15);
+  check('4 publish API p99, 32 clients', num(get('publishApi')?.p99), 'ms', '<= 50', (x) => x <= 50);
+  check('3 publish -> receipt p50, idle', num(get('latency')?.p50), 'ms', '<= 30', (x) => x <= 30);
+  const fanOut = get('fanOut');
+  if (fanOut?.configs === 100) check('5 fan-out to 100 configs', num(fanOut.ms), 'ms', '< 1000', (x) => x < 1000);
+  const idleP99 = num(get('latency')?.p99);
+  const isolation = get('isolation');
+  if (idleP99 !== undefined && isolation) {
+    const burst = (isolation.burst as { healthy?: { p99?: number } } | undefined)?.healthy?.p99;
+    check('6 isolation: healthy p99 during the burst', burst, 'ms', `< ${round(2 * idleP99)} (2 x idle p99)`, (x) => x < 2 * idleP99);
+    check('6 isolation: healthy p99 after the burst', num(isolation.p99), 'ms', `< ${round(2 * idleP99)} (2 x idle p99)`, (x) => x < 2 * idleP99);
+  }
+  const parked = get('parked');
+  check('7 parked: service RSS with 10,000 in backoff', parked?.deliveries === 10_000 ? num(parked.workerRssParkedMb) : undefined, 'MB', '< 300', (x) => x < 300);
+  check('7 parked: throughput beside them', num(parked?.ratioToEndToEnd), 'x scenario 2', '>= 0.9', (x) => x >= 0.9);
+  return targets;
 }
 
 async function runCleanups(cleanups: (() => Promise<unknown>)[]): Promise<void> {
@@ -746,14 +812,14 @@ function printTable(r: Record<string, unknown>): void {
     if (has(key)) rows.push([name, value(), note]);
   };
   add('baseline', '1 baseline: no-op workflows', () => `${get('baseline').perSecond} workflows/s`);
-  add('endToEnd', '2 end-to-end throughput (cap 1000)', () => `${get('endToEnd').perSecond} deliveries/s`, `${get('endToEnd').ratioToBaseline} x baseline (target >= 0.8)`);
+  add('endToEnd', '2 end-to-end throughput (cap 1000)', () => `${get('endToEnd').perSecond} deliveries/s`, `${get('endToEnd').ratioToBaseline} x baseline`);
   add('endToEndDefaultCap', '2 end-to-end throughput (cap 10)', () => `${get('endToEndDefaultCap').perSecond} deliveries/s`);
-  add('latency', '3 latency publish -> receipt', () => `p50 ${get('latency').p50} / p95 ${get('latency').p95} / p99 ${get('latency').p99} ms`, 'target p50 < 100 ms');
-  add('publishApi', '4 publish API, 32 clients', () => `p50 ${get('publishApi').p50} / p99 ${get('publishApi').p99} ms`, `${get('publishApi').perSecond} requests/s; target p99 < 50 ms`);
-  add('fanOut', `5 fan-out to ${get('fanOut').configs} configs`, () => `${get('fanOut').ms} ms`, 'target < 2000 ms (100 configs)');
-  add('isolation', '6 isolation: healthy latency', () => `p50 ${get('isolation').p50} / p99 ${get('isolation').p99} ms`, `p99 ${get('isolation').p99RatioToLatency} x scenario 3 (target < 2)`);
-  add('parked', '7 parked: worker process RSS', () => `${get('parked').workerRssParkedMb} MB`, `${get('parked').deliveries} parked; target < 400 MB`);
-  add('parked', '7 parked: throughput beside', () => `${get('parked').endToEndPerSecond} deliveries/s`, `${get('parked').ratioToEndToEnd} x scenario 2 (target >= 0.8)`);
+  add('latency', '3 latency publish -> receipt', () => `p50 ${get('latency').p50} / p95 ${get('latency').p95} / p99 ${get('latency').p99} ms`);
+  add('publishApi', '4 publish API, 32 clients', () => `p50 ${get('publishApi').p50} / p99 ${get('publishApi').p99} ms`, `${get('publishApi').perSecond} requests/s`);
+  add('fanOut', `5 fan-out to ${get('fanOut').configs} configs`, () => `${get('fanOut').ms} ms`, `publish answered after ${get('fanOut').publishMs} ms`);
+  add('isolation', '6 isolation: healthy latency', () => `p50 ${get('isolation').p50} / p99 ${get('isolation').p99} ms`, `p99 ${get('isolation').p99RatioToLatency} x scenario 3`);
+  add('parked', '7 parked: worker process RSS', () => `${get('parked').workerRssParkedMb} MB`, `${get('parked').deliveries} parked`);
+  add('parked', '7 parked: throughput beside', () => `${get('parked').endToEndPerSecond} deliveries/s`, `${get('parked').ratioToEndToEnd} x scenario 2`);
   add('workerStart', 'worker start, prebuilt bundle', () => `${get('workerStart').startServiceMs} ms`, `process ready after ${get('workerStart').processReadyMs} ms; target < 3000 ms`);
   add('workerStartFromSource', 'worker start, bundled from source', () => `${get('workerStartFromSource').startServiceMs} ms`);
   const cpuRow = (key: string, name: string, pick: (r: Record<string, unknown>) => unknown) => {
@@ -765,6 +831,11 @@ function printTable(r: Record<string, unknown>): void {
   cpuRow('publishApi', 'cpu: 4 publish API', (x) => x.cpuSeconds);
   cpuRow('isolation', 'cpu: 6 isolation window', (x) => x.windowCpuSeconds);
   cpuRow('parked', 'cpu: 7 throughput beside parked', (x) => x.endToEndCpuSeconds);
+  const e2e = get('endToEnd');
+  if (has('endToEnd')) {
+    rows.push(['2 per delivery', `${e2e.historyEventsPerDelivery} history events, ${e2e.serverCallsPerDelivery} server calls`, `${e2e.workflowTasksRunPerDelivery} workflow tasks (${e2e.workflowTasksPerDelivery} polled), ${e2e.activityTasksPerDelivery} activity tasks, ${e2e.localActivitiesPerDelivery} local activities`]);
+  }
+  for (const t of (r.targets ?? []) as Target[]) rows.push([`target: ${t.figure}`, `${t.measured} ${t.unit}`, `${t.target}: ${t.met ? 'met' : 'missed'}`]);
   const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   console.log('');
   for (const [name, value, note] of rows) console.log(`${name.padEnd(widths[0]!)}  ${value.padEnd(widths[1]!)}  ${note}`);

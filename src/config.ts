@@ -58,7 +58,7 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE).describe('Task queue of the delivery workers'),
   TEMPORAL_UI_URL: urlString.default('http://localhost:8233').describe('Base URL of the Temporal Web UI, used in links'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
-  MAX_PAYLOAD_BYTES: integer(1_048_576, 1024, 50 * 1_048_576).describe('Largest accepted request body'),
+  MAX_PAYLOAD_BYTES: integer(1_048_576, 1024, 50 * 1_048_576).describe('Largest `data` of an event, in bytes of its JSON (10 MiB is tested end to end); an event type\'s `maxPayloadBytes` may only lower it. Request bodies may be 4 KiB larger'),
   DELIVERY_RETRY_INITIAL_INTERVAL: duration('10s').describe('First retry delay'),
   DELIVERY_RETRY_BACKOFF: z.coerce.number().min(1).max(10).default(2).describe('Backoff coefficient'),
   DELIVERY_RETRY_MAX_INTERVAL: duration('1h').describe('Longest delay between attempts'),

@@ -43,7 +43,7 @@ test('a key is shown once, stored only as its SHA-256, and listed by prefix', as
 
   const listed = await stack.api<{ items: Record<string, unknown>[] }>('GET', '/api-keys');
   const mine = listed.body.items.find((item) => item.keyId === created.keyId);
-  expect(mine).toEqual({ keyId: created.keyId, prefix: created.prefix, scopes: ['publish'], description: 'billing service', createdAt: expect.any(String), lastUsedAt: null });
+  expect(mine).toEqual({ keyId: created.keyId, type: 'bearer', prefix: created.prefix, accessKeyId: null, scopes: ['publish'], description: 'billing service', createdAt: expect.any(String), lastUsedAt: null });
   expect(JSON.stringify(listed.body)).not.toContain(created.key);
 });
 

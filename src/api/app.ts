@@ -10,10 +10,12 @@ import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requi
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
 import { apiKeysRouter } from './routes/api-keys';
+import { awsEventsRouter } from './routes/aws-events';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
+import { filtersRouter } from './routes/filters';
 import { healthRouter } from './routes/health';
 
 export interface AppDeps {
@@ -28,6 +30,11 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Deeper bodies are refused before any handler walks them (schema validation, storage, signing). */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * Room in a request body for what surrounds `data` (eventName, orgId, idempotencyKey): MAX_PAYLOAD_BYTES
+ * limits `data` itself, so an event of exactly that size can still be published.
+ */
+export const REQUEST_ENVELOPE_BYTES = 4096;
 
 /** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
 export function jsonDepth(value: unknown): number {
@@ -46,7 +53,7 @@ export function jsonDepth(value: unknown): number {
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config, sharesWorkerConnection: deps.sharesWorkerConnection });
-  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
+  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES });
 
   const app = express();
   app.disable('x-powered-by');
@@ -68,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
+  app.use(awsEventsRouter({ ...deps, publisher }));
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
@@ -85,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
-  app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES, strict: true }));
+  app.use(express.json({ limit: config.MAX_PAYLOAD_BYTES + REQUEST_ENVELOPE_BYTES, strict: true }));
   app.use((req, _res, next) => {
     if (jsonDepth(req.body) > MAX_JSON_DEPTH) {
       next(new ValidationError([{ field: '(body)', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }]));
@@ -99,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(configsRouter({ ...deps, publisher }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
+  app.use(filtersRouter());
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

@@ -31,6 +31,17 @@ export function generateApiKey(): { keyId: string; key: string; prefix: string; 
   return { keyId: randomUUID(), key, prefix: key.slice(0, API_KEY_PREFIX.length + VISIBLE_CHARS), hash: hashApiKey(key) };
 }
 
+/** AWS's alphabet for access key ids: upper-case letters and digits 2-7 (base32). */
+const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** Access key ids of this service start with this, as AWS's own start with `AKIA`. */
+export const ACCESS_KEY_ID_PREFIX = 'TWKA';
+
+/** An `aws-sigv4` key: a 20-character access key id and a 40-character secret access key, as AWS makes them. */
+export function generateSigV4Key(): { keyId: string; accessKeyId: string; secretAccessKey: string } {
+  const id = [...randomBytes(16)].map((byte) => ACCESS_KEY_ALPHABET[byte & 31]).join('');
+  return { keyId: randomUUID(), accessKeyId: ACCESS_KEY_ID_PREFIX + id, secretAccessKey: randomBytes(30).toString('base64') };
+}
+
 export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal) throw new UnauthorizedError();

@@ -69,6 +69,14 @@ export class ConfigDeletedError extends HttpError {
   }
 }
 
+/** An event's `data` over the limit of its event type (`maxPayloadBytes`), or over MAX_PAYLOAD_BYTES. */
+export class PayloadTooLargeError extends HttpError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(field: string, size: number, limit: number) {
+    super(413, 'payload-too-large', 'Payload too large', `${field} is ${size} bytes of JSON, over the limit of ${limit} bytes`, { field });
+  }
+}
+
 export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   constructor(message: string, field?: string) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidSecret } from '../activities/signing';
+import { type EventPattern, patternIssues } from '../delivery/event-pattern';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { validationErrorFromZod } from './errors';
 
@@ -77,6 +78,11 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
 ]);
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 
+/** An event pattern in EventBridge's dialect; a bad one is named by its path inside the pattern. */
+export const eventPatternSchema = z.custom<EventPattern>().superRefine((pattern, ctx) => {
+  for (const issue of patternIssues(pattern)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
   .min(1, 'subscribe to at least one event name, or ["*"]')
@@ -92,6 +98,7 @@ const configFields = {
   maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
   auth: receiverAuthSchema.nullable(),
+  filter: eventPatternSchema.nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -103,6 +110,7 @@ export const putConfigBody = z.strictObject({
   maxConcurrency: configFields.maxConcurrency.default(10),
   maxPerSecond: configFields.maxPerSecond.default(null),
   auth: configFields.auth.default(null),
+  filter: configFields.filter.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -117,13 +125,35 @@ export const patchConfigBody = z
     maxConcurrency: configFields.maxConcurrency.optional(),
     maxPerSecond: configFields.maxPerSecond.optional(),
     auth: configFields.auth.optional(),
+    filter: configFields.filter.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 
-export const putEventTypeBody = z.strictObject({
-  description: z.string().max(1024).optional(),
-  schema: z.record(z.string(), z.unknown()).optional(),
-});
+/** EventBridge's own rules for bus names, sources and detail types. */
+export const eventBusNameSchema = z.string().regex(/^[/.\-_A-Za-z0-9]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, "/", ".", "-" or "_"');
+export const eventSourceSchema = z.string().min(1).max(256);
+export const eventDetailTypeSchema = z.string().min(1).max(128);
+/** A dotted path into an object, e.g. `orgId` or `account.org.id`. */
+export const ORG_ID_PATH_PATTERN = /^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,15}$/;
+
+export const putEventTypeBody = z
+  .strictObject({
+    description: z.string().max(1024).optional(),
+    schema: z.record(z.string(), z.unknown()).optional(),
+    eventBus: eventBusNameSchema.optional(),
+    eventSource: eventSourceSchema.optional(),
+    eventDetailType: eventDetailTypeSchema.optional(),
+    orgIdPath: z.string().regex(ORG_ID_PATH_PATTERN, 'expected a dotted path of at most 16 names, e.g. "orgId" or "account.orgId"').default('orgId'),
+    maxPayloadBytes: z.number().int().min(1).optional(),
+  })
+  .superRefine((body, ctx) => {
+    const given = (['eventBus', 'eventSource', 'eventDetailType'] as const).filter((key) => body[key] !== undefined);
+    if (given.length > 0 && given.length < 3) {
+      for (const key of (['eventBus', 'eventSource', 'eventDetailType'] as const).filter((k) => body[k] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'eventBus, eventSource and eventDetailType go together: give all three or none' });
+      }
+    }
+  });
 
 const dataSchema = z.record(z.string(), z.unknown(), 'must be a JSON object');
 const idempotencyKeySchema = z.string().min(1).max(255);
@@ -133,6 +163,11 @@ export const publishBody = z.strictObject({
   orgId: idSchema,
   data: dataSchema,
   idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+export const filterTestBody = z.strictObject({
+  filter: eventPatternSchema,
+  event: z.record(z.string(), z.unknown(), 'must be a JSON object'),
 });
 
 export const orgPublishBody = publishBody.omit({ orgId: true });

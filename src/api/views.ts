@@ -13,6 +13,11 @@ export function eventTypeView(row: EventTypeRow) {
     eventName: row.name,
     description: row.description,
     schema: row.schema,
+    eventBus: row.event_bus,
+    eventSource: row.event_source,
+    eventDetailType: row.event_detail_type,
+    orgIdPath: row.org_id_path,
+    maxPayloadBytes: row.max_payload_bytes,
     archived: row.archived_at !== null,
     archivedAt: iso(row.archived_at),
     createdAt: iso(row.created_at),
@@ -51,6 +56,7 @@ export function configView(row: WebhookConfigRow, options: { auth: ReceiverAuth 
     description: row.description,
     headers: row.headers,
     auth: authView(options.auth),
+    filter: row.filter,
     timeoutMs: row.timeout_ms,
     maxConcurrency: row.max_concurrency,
     maxPerSecond: row.max_per_second,
@@ -117,8 +123,10 @@ export function eventView(row: EventRow, deliveries: DeliveryRow[], config: Pick
     orgId: row.org_id,
     eventName: row.event_name,
     data: row.data,
+    envelope: row.envelope,
     createdAt: iso(row.created_at),
     deliveries: deliveries.map((d) => deliverySummaryView(d, config)),
+    filteredConfigs: row.filtered_configs,
   };
 }
 

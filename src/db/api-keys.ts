@@ -1,8 +1,13 @@
 import type { Db } from './pool';
 
+export type ApiKeyType = 'bearer' | 'aws-sigv4';
+
 export interface ApiKeyRow {
   key_id: string;
+  key_type: ApiKeyType;
+  /** For an `aws-sigv4` key, its access key id (not a secret); for a bearer key, the visible start of the key. */
   prefix: string;
+  access_key_id: string | null;
   scopes: string[];
   description: string | null;
   created_at: Date;
@@ -15,14 +20,43 @@ export interface ApiKeyPage {
   nextCursor: string | null;
 }
 
-const COLUMNS = 'key_id, prefix, scopes, description, created_at, last_used_at, revoked_at';
+const COLUMNS = 'key_id, key_type, prefix, access_key_id, scopes, description, created_at, last_used_at, revoked_at';
+
+/** A key to store: a bearer key by its hash, or an `aws-sigv4` key by its access key id and sealed secret. */
+export type NewApiKey = { keyId: string; prefix: string; scopes: string[]; description: string | null } & (
+  | { type: 'bearer'; hash: Buffer }
+  | { type: 'aws-sigv4'; accessKeyId: string; secretSealed: string }
+);
 
 export function createApiKeyQueries(db: Db) {
   return {
-    async insertApiKey(input: { keyId: string; prefix: string; hash: Buffer; scopes: string[]; description: string | null }): Promise<ApiKeyRow> {
+    async insertApiKey(input: NewApiKey): Promise<ApiKeyRow> {
       const { rows } = await db.query<ApiKeyRow>(
-        `INSERT INTO api_keys (key_id, prefix, key_hash, scopes, description) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [input.keyId, input.prefix, input.hash, input.scopes, input.description],
+        `INSERT INTO api_keys (key_id, key_type, prefix, key_hash, access_key_id, secret_sealed, scopes, description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [
+          input.keyId,
+          input.type,
+          input.prefix,
+          input.type === 'bearer' ? input.hash : null,
+          input.type === 'aws-sigv4' ? input.accessKeyId : null,
+          input.type === 'aws-sigv4' ? input.secretSealed : null,
+          input.scopes,
+          input.description,
+        ],
+      );
+      return rows[0];
+    },
+
+    /** A live `aws-sigv4` key by its access key id, with its sealed secret; marks it used at most once a minute. */
+    async findActiveSigV4Key(accessKeyId: string): Promise<(ApiKeyRow & { secret_sealed: string }) | undefined> {
+      const { rows } = await db.query<ApiKeyRow & { secret_sealed: string }>(
+        `WITH found AS (SELECT * FROM api_keys WHERE access_key_id = $1 AND key_type = 'aws-sigv4' AND revoked_at IS NULL),
+              touched AS (UPDATE api_keys SET last_used_at = now()
+                          WHERE key_id IN (SELECT key_id FROM found)
+                            AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
+         SELECT ${COLUMNS}, secret_sealed FROM found`,
+        [accessKeyId],
       );
       return rows[0];
     },
@@ -30,7 +64,7 @@ export function createApiKeyQueries(db: Db) {
     /** A live key by the hash of its text; marks it used at most once a minute, so requests stay read-only. */
     async findActiveApiKey(hash: Buffer): Promise<(ApiKeyRow & { key_hash: Buffer }) | undefined> {
       const { rows } = await db.query<ApiKeyRow & { key_hash: Buffer }>(
-        `WITH found AS (SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL),
+        `WITH found AS (SELECT * FROM api_keys WHERE key_hash = $1 AND key_type = 'bearer' AND revoked_at IS NULL),
               touched AS (UPDATE api_keys SET last_used_at = now()
                           WHERE key_id IN (SELECT key_id FROM found)
                             AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))

@@ -13,6 +13,8 @@ export interface WebhookConfigRow {
   secret: string;
   previous_secret: string | null;
   auth: string | null;
+  /** Event pattern (EventBridge dialect); null delivers every event subscribed to. */
+  filter: Record<string, unknown> | null;
   previous_secret_expires_at: Date | null;
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -46,6 +48,8 @@ export interface ConfigFields {
   maxPerSecond: number | null;
   /** Receiver credentials, encrypted. */
   auth: string | null;
+  /** Event pattern; absent or null delivers every event subscribed to. */
+  filter?: Record<string, unknown> | null;
 }
 
 export type ConfigState = Pick<WebhookConfigRow, 'config_id' | 'enabled' | 'disabled_reason'>;
@@ -64,13 +68,14 @@ export function createConfigQueries(db: Db) {
     async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
       const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
         `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
-                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth)
+                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth, filter)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
-                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13)
+                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13, $14)
          ON CONFLICT (org_id, config_id) DO UPDATE SET
            url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
            description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
            max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second, auth = EXCLUDED.auth,
+           filter = EXCLUDED.filter,
            secret = coalesce($9, webhook_configs.secret),
            disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
                                   WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
@@ -97,6 +102,7 @@ export function createConfigQueries(db: Db) {
           fields.maxConcurrency,
           fields.maxPerSecond,
           fields.auth,
+          fields.filter ? JSON.stringify(fields.filter) : null,
         ],
       );
       const { inserted, ...row } = rows[0];

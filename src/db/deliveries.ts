@@ -1,11 +1,28 @@
 import type { DeliveryStatus } from '../shared/temporal';
 import type { Db } from './pool';
 
+/** Bus fields of an event put through PutEvents, delivered beside `data`. */
+export interface EventEnvelope {
+  source: string;
+  detailType: string;
+  bus: string;
+  time: string;
+  resources: string[];
+}
+
+/** A config an event was not delivered to, because its filter did not match the event. */
+export interface FilteredConfig {
+  configId: string;
+  reason: string;
+}
+
 export interface EventRow {
   event_id: string;
   org_id: string;
   event_name: string;
   data: unknown;
+  envelope: EventEnvelope | null;
+  filtered_configs: FilteredConfig[];
   created_at: Date;
 }
 
@@ -78,6 +95,7 @@ export interface DeliveryContext {
   event_id: string;
   event_created_at: Date;
   data: unknown;
+  envelope: EventEnvelope | null;
   url: string | null;
   enabled: boolean | null;
   disabled_reason: string | null;
@@ -103,10 +121,17 @@ export interface Cursor {
 
 export function createDeliveryQueries(db: Db) {
   return {
-    async insertEvent(eventId: string, orgId: string, eventName: string, data: unknown): Promise<EventRow> {
+    async insertEvent(
+      eventId: string,
+      orgId: string,
+      eventName: string,
+      data: unknown,
+      extra: { envelope?: EventEnvelope | null; filteredConfigs?: FilteredConfig[] } = {},
+    ): Promise<EventRow> {
       const { rows } = await db.query<EventRow>(
-        'INSERT INTO events (event_id, org_id, event_name, data) VALUES ($1, $2, $3, $4) RETURNING *',
-        [eventId, orgId, eventName, JSON.stringify(data)],
+        `INSERT INTO events (event_id, org_id, event_name, data, envelope, filtered_configs)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [eventId, orgId, eventName, JSON.stringify(data), extra.envelope ? JSON.stringify(extra.envelope) : null, JSON.stringify(extra.filteredConfigs ?? [])],
       );
       return rows[0];
     },
@@ -206,7 +231,7 @@ export function createDeliveryQueries(db: Db) {
       const { rows } = await db.query<DeliveryContext>(
         `SELECT d.delivery_id, d.status, d.attempt_count, d.last_status_code, d.org_id, d.config_id, d.event_name, d.event_id,
                 (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.started_at >= $2)::integer AS window_attempts,
-                e.created_at AS event_created_at, e.data,
+                e.created_at AS event_created_at, e.data, e.envelope,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
                 c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth
          FROM deliveries d

@@ -14,6 +14,25 @@ export interface RotationResult {
   rewritten: number;
   /** Configs already under it. */
   unchanged: number;
+  /** Secret access keys of `aws-sigv4` API keys re-encrypted under the current key. */
+  apiKeysRewritten?: number;
+}
+
+/** The secret access keys of `aws-sigv4` API keys, re-encrypted the same way. */
+async function reencryptApiKeySecrets(db: Db, box: SecretBox): Promise<number> {
+  const { rows } = await db.query<{ key_id: string; secret_sealed: string }>(
+    `SELECT key_id, secret_sealed FROM api_keys WHERE secret_sealed IS NOT NULL`,
+  );
+  let rewritten = 0;
+  for (const row of rows.filter((r) => box.needsRotation(r.secret_sealed))) {
+    const { rowCount } = await db.query('UPDATE api_keys SET secret_sealed = $2 WHERE key_id = $1 AND secret_sealed = $3', [
+      row.key_id,
+      box.encrypt(box.decrypt(row.secret_sealed)),
+      row.secret_sealed,
+    ]);
+    rewritten += rowCount ?? 0;
+  }
+  return rewritten;
 }
 
 /**
@@ -30,7 +49,10 @@ export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500):
        WHERE (org_id, config_id) > ($1, $2) ORDER BY org_id, config_id LIMIT $3`,
       [after[0], after[1], batchSize],
     );
-    if (rows.length === 0) return result;
+    if (rows.length === 0) {
+      const apiKeysRewritten = await reencryptApiKeySecrets(db, box);
+      return apiKeysRewritten > 0 ? { ...result, apiKeysRewritten } : result;
+    }
     for (const row of rows) {
       const stale = [row.secret, row.previous_secret, row.auth].some((value) => value !== null && box.needsRotation(value));
       if (!stale) {

@@ -1,24 +1,32 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
-import { createDeliveryQueries } from '../db/deliveries';
+import { createDeliveryQueries, type EventEnvelope, type FilteredConfig } from '../db/deliveries';
+import { matchPattern } from './event-pattern';
 import { createEventTypeQueries } from '../db/event-types';
 import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
-import { ValidationError } from '../api/errors';
+import { PayloadTooLargeError, ValidationError } from '../api/errors';
 
 export interface PublishRequest {
   orgId: string;
   eventName: string;
   data: Record<string, unknown>;
   idempotencyKey?: string;
+  /** Bus fields of an event put through PutEvents. */
+  envelope?: EventEnvelope;
 }
 
 export interface PublishResponse {
   eventId: string;
   deliveries: { deliveryId: string; configId: string; workflowId: string }[];
+}
+
+/** The event as a config's filter matches it: the delivered body's fields, and `orgId`. */
+export function filterView(eventId: string, request: PublishRequest, now: Date): Record<string, unknown> {
+  return { type: request.eventName, eventId, timestamp: now.toISOString(), orgId: request.orgId, ...(request.envelope ?? {}), data: request.data };
 }
 
 /**
@@ -30,7 +38,16 @@ export interface PublishResponse {
 export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
   const queries = createDeliveryQueries(db);
   const eventId = randomUUID();
-  const configs = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  const subscribed = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  // Each config's filter sees the event as its receiver would: the body's fields, and the org.
+  const seen = filterView(eventId, request, new Date());
+  const filteredConfigs: FilteredConfig[] = [];
+  const configs = subscribed.filter((config) => {
+    if (!config.filter) return true;
+    const verdict = matchPattern(config.filter, seen);
+    if (!verdict.matches) filteredConfigs.push({ configId: config.config_id, reason: verdict.reason });
+    return verdict.matches;
+  });
   const refs: DeliveryRef[] = configs.map((config) => {
     const deliveryId = randomUUID();
     return {
@@ -51,19 +68,29 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
     const earlier = await queries.claimIdempotencyKey(request.orgId, request.idempotencyKey, eventId, response);
     if (earlier) return { response: earlier as PublishResponse, refs: [] };
   }
-  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data);
+  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data, { envelope: request.envelope ?? null, filteredConfigs });
   await queries.insertDeliveries(event, refs);
   return { response, refs };
 }
 
-export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatcher; logger: Logger }) {
+/**
+ * `maxPayloadBytes` is MAX_PAYLOAD_BYTES: the largest `data` of any event, in bytes of its JSON. An event
+ * type's own `maxPayloadBytes` may only lower it.
+ */
+export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatcher; logger: Logger; maxPayloadBytes?: number }) {
   const ajv = new Ajv({ allErrors: false, strict: false });
   const validators = new Map<string, { version: number; validate: ValidateFunction }>();
+  const ceiling = deps.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
 
   async function checkEventData(eventName: string, data: unknown, db: Db = deps.pool): Promise<void> {
     const type = await createEventTypeQueries(db).getEventType(eventName);
     if (!type || type.archived_at) {
       throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
+    }
+    const limit = Math.min(type.max_payload_bytes ?? ceiling, ceiling);
+    if (Number.isFinite(limit)) {
+      const size = Buffer.byteLength(JSON.stringify(data), 'utf8');
+      if (size > limit) throw new PayloadTooLargeError('data', size, limit);
     }
     if (!type.schema) return;
     const version = type.updated_at.getTime();
@@ -117,7 +144,7 @@ export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatch
       try {
         await checkEventData(request.eventName, request.data, db);
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
+        if (!(error instanceof ValidationError || error instanceof PayloadTooLargeError)) throw error;
         deps.logger.warn({ eventName: request.eventName, err: error }, 'service event not published');
         return [];
       }

@@ -29,7 +29,16 @@ export function signingSecrets(ctx: DeliveryContext & { secret: string }, box: S
 
 /** `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events. */
 export function buildRequest(ctx: DeliveryContext & { url: string }, secrets: string[], userAgent: string, now: number): DeliveryRequest {
-  const body = JSON.stringify({ type: ctx.event_name, eventId: ctx.event_id, timestamp: ctx.event_created_at.toISOString(), data: ctx.data });
+  const body = JSON.stringify({
+    type: ctx.event_name,
+    eventId: ctx.event_id,
+    timestamp: ctx.event_created_at.toISOString(),
+    // An event put on the bus keeps its bus fields, in this order (jsonb keeps no order of its own).
+    ...(ctx.envelope
+      ? { source: ctx.envelope.source, detailType: ctx.envelope.detailType, bus: ctx.envelope.bus, time: ctx.envelope.time, resources: ctx.envelope.resources }
+      : {}),
+    data: ctx.data,
+  });
   const timestamp = Math.floor(now / 1000);
   const custom = Object.fromEntries(Object.entries(ctx.headers ?? {}).filter(([name]) => !RESERVED_HEADER.test(name)));
   return {

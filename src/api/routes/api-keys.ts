@@ -1,15 +1,26 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Config } from '../../config';
 import { type ApiKeyRow, createApiKeyQueries } from '../../db/api-keys';
 import type { Pool } from '../../db/pool';
-import { generateApiKey, scopeSchema } from '../auth';
+import { secretBoxFor } from '../../secrets/encryption';
+import { generateApiKey, generateSigV4Key, scopeSchema } from '../auth';
 import { NotFoundError, ValidationError } from '../errors';
 import { listQuery, parseInput } from '../validation';
 
-const createApiKeyBody = z.strictObject({
-  scopes: z.array(scopeSchema).min(1, 'give at least one scope').max(20),
-  description: z.string().max(1024).optional(),
-});
+const createApiKeyBody = z
+  .strictObject({
+    type: z.enum(['bearer', 'aws-sigv4']).default('bearer'),
+    scopes: z.array(scopeSchema).min(1, 'give at least one scope').max(20),
+    description: z.string().max(1024).optional(),
+  })
+  .superRefine((body, ctx) => {
+    // A SigV4 key only puts events (POST /aws/events): for any org, or for one.
+    if (body.type !== 'aws-sigv4') return;
+    body.scopes.forEach((scope, index) => {
+      if (scope === 'admin') ctx.addIssue({ code: 'custom', path: ['scopes', index], message: 'an aws-sigv4 key may only publish: "publish" or "org:{orgId}"' });
+    });
+  });
 const apiKeyParams = z.object({ keyId: z.uuid('expected a UUID') });
 const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f-]{36})$/;
 
@@ -17,7 +28,9 @@ const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f-]{36})$/;
 function apiKeyView(row: ApiKeyRow) {
   return {
     keyId: row.key_id,
-    prefix: `${row.prefix}…`,
+    type: row.key_type,
+    prefix: row.key_type === 'aws-sigv4' ? row.prefix : `${row.prefix}…`,
+    accessKeyId: row.access_key_id,
     scopes: row.scopes,
     description: row.description,
     createdAt: row.created_at.toISOString(),
@@ -26,14 +39,31 @@ function apiKeyView(row: ApiKeyRow) {
 }
 
 /** Admin-only (see app.ts): create a key (shown once), list prefixes, revoke. */
-export function apiKeysRouter(deps: { pool: Pool }): Router {
+export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'> }): Router {
   const router = Router();
   const queries = createApiKeyQueries(deps.pool);
+  const box = secretBoxFor(deps.config);
 
   router.post('/api-keys', async (req, res) => {
     const body = parseInput(createApiKeyBody, req.body);
+    if (body.type === 'aws-sigv4') {
+      // SigV4 verification recomputes the signature: the secret is kept, encrypted, and shown this once.
+      const generated = generateSigV4Key();
+      const row = await queries.insertApiKey({
+        type: 'aws-sigv4',
+        keyId: generated.keyId,
+        prefix: generated.accessKeyId,
+        accessKeyId: generated.accessKeyId,
+        secretSealed: box.encrypt(generated.secretAccessKey),
+        scopes: [...new Set(body.scopes)],
+        description: body.description ?? null,
+      });
+      res.status(201).json({ ...apiKeyView(row), secretAccessKey: generated.secretAccessKey });
+      return;
+    }
     const generated = generateApiKey();
     const row = await queries.insertApiKey({
+      type: 'bearer',
       keyId: generated.keyId,
       prefix: generated.prefix,
       hash: generated.hash,

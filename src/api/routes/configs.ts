@@ -34,6 +34,7 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   maxConcurrency: row.max_concurrency,
   maxPerSecond: row.max_per_second,
   auth: row.auth,
+  filter: row.filter,
 });
 
 type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
@@ -77,6 +78,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
       maxConcurrency: body.maxConcurrency,
       maxPerSecond: body.maxPerSecond,
       auth: sealAuth(body.auth),
+      filter: body.filter,
     };
     const generated = body.secret ?? generateSecret();
     const sealed = box.encrypt(generated);

@@ -1,12 +1,18 @@
 import Ajv from 'ajv';
 import { Router } from 'express';
-import { createEventTypeQueries } from '../../db/event-types';
+import type { Config } from '../../config';
+import { BUS_TRIPLE_INDEX, createEventTypeQueries } from '../../db/event-types';
 import type { Pool } from '../../db/pool';
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { eventTypeParams, includeArchivedQuery, parseInput, putEventTypeBody } from '../validation';
 import { eventTypeView } from '../views';
 
-export function eventTypesRouter(deps: { pool: Pool }): Router {
+function isBusTripleTaken(error: unknown): boolean {
+  const err = error as { code?: string; constraint?: string };
+  return err.code === '23505' && err.constraint === BUS_TRIPLE_INDEX;
+}
+
+export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_PAYLOAD_BYTES'> }): Router {
   const router = Router();
   const queries = createEventTypeQueries(deps.pool);
   const ajv = new Ajv({ strict: false });
@@ -21,7 +27,28 @@ export function eventTypesRouter(deps: { pool: Pool }): Router {
         throw new ValidationError([{ field: 'schema', message: `not a valid JSON Schema: ${(error as Error).message}` }]);
       }
     }
-    const { created, eventType } = await queries.upsertEventType(eventName, body.description ?? null, body.schema ?? null);
+    if (body.maxPayloadBytes !== undefined && body.maxPayloadBytes > deps.config.MAX_PAYLOAD_BYTES) {
+      throw new ValidationError([{ field: 'maxPayloadBytes', message: `at most MAX_PAYLOAD_BYTES (${deps.config.MAX_PAYLOAD_BYTES})` }]);
+    }
+    const bus =
+      body.eventBus !== undefined && body.eventSource !== undefined && body.eventDetailType !== undefined
+        ? { eventBus: body.eventBus, eventSource: body.eventSource, eventDetailType: body.eventDetailType }
+        : null;
+    let written;
+    try {
+      written = await queries.upsertEventType(eventName, {
+        description: body.description ?? null,
+        schema: body.schema ?? null,
+        bus,
+        orgIdPath: body.orgIdPath,
+        maxPayloadBytes: body.maxPayloadBytes ?? null,
+      });
+    } catch (error) {
+      if (!isBusTripleTaken(error)) throw error;
+      const owner = bus ? await queries.findEventTypeByBusTriple(bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
+      throw new ConflictError(`eventBus, eventSource and eventDetailType already map to event type "${owner?.name ?? 'another'}"`);
+    }
+    const { created, eventType } = written;
     res.status(created ? 201 : 200).json(eventTypeView(eventType));
   });
 

@@ -1,0 +1,44 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { randomBytes } from 'node:crypto';
+import { reencryptSecrets } from '../src/db/encryption-rotation';
+import { createSecretBox, decodeKey, keyIdOf } from '../src/secrets/encryption';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { startApi } from './helpers/stack';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('sigv4-key-rotation');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const oldKey = randomBytes(32).toString('base64');
+const newKey = randomBytes(32).toString('base64');
+
+test('an aws-sigv4 key outlives a rotation of ENCRYPTION_KEY: its secret is re-encrypted, and it still signs', async () => {
+  const before = await startApi(db, { ENCRYPTION_KEY: oldKey });
+  let credentials: { accessKeyId: string; secretAccessKey: string };
+  try {
+    const created = await before.api<{ accessKeyId: string; secretAccessKey: string }>('POST', '/api-keys', { type: 'aws-sigv4', scopes: ['publish'] });
+    expect(created.status).toBe(201);
+    credentials = created.body;
+  } finally {
+    await before.stop();
+  }
+
+  const result = await reencryptSecrets(db.pool, createSecretBox(decodeKey(newKey)!, [decodeKey(oldKey)!]));
+  expect(result.apiKeysRewritten).toBe(1);
+  const { rows } = await db.pool.query<{ secret_sealed: string }>('SELECT secret_sealed FROM api_keys');
+  expect(rows[0].secret_sealed.startsWith(`enc:v1:${keyIdOf(decodeKey(newKey)!)}:`)).toBe(true);
+
+  // The old key is gone: the secret decrypts under the new one alone, and the signature verifies.
+  const after = await startApi(db, { ENCRYPTION_KEY: newKey });
+  try {
+    const client = new EventBridgeClient({ endpoint: `${after.baseUrl}/aws/events`, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const answer = await client.send(new PutEventsCommand({ Entries: [{ Source: 'com.example', DetailType: 'Nothing Mapped', Detail: '{}' }] }));
+    expect(answer.Entries).toEqual([{ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining('No event definition') }]);
+  } finally {
+    await after.stop();
+  }
+});
