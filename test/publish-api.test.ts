@@ -62,7 +62,7 @@ test('the workflow input is a claim check: ids only, never the payload', async (
   const history = await stack.client.workflow.getHandle(deliveries[0].workflowId).fetchHistory();
   const input = history.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
   const decoded = JSON.parse(Buffer.from(input as Uint8Array).toString('utf8'));
-  expect(Object.keys(decoded).sort()).toEqual(['configId', 'deadLetterRetentionMs', 'deliveryId', 'eventId', 'eventName', 'orgId', 'retry']);
+  expect(Object.keys(decoded).sort()).toEqual(['configId', 'deadLetterRetentionMs', 'deliveryId', 'eventId', 'eventName', 'firstAttemptLocal', 'orgId', 'retry']);
   // The history as the server keeps it, every payload's data in raw bytes: inputs, results, signals.
   const stored = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
   // The search does look inside payloads: it finds the delivery id the workflow input carries.
