@@ -210,7 +210,8 @@ async function spawnWorkerProcess(role: 'service' | 'baseline', env: Record<stri
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
     cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, ...env, BENCH_ROLE: role, BENCH_METRICS_ADDRESS: metricsAddress },
+    // MALLOC_ARENA_MAX=2 as npm start and the image set it, unless the environment says otherwise.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, BENCH_ROLE: role, BENCH_METRICS_ADDRESS: metricsAddress },
     // The child's output goes to this process's stderr, so stdout carries the JSON only.
     stdio: ['ignore', 2, 2, 'ipc'],
   });
