@@ -15,6 +15,7 @@ import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { transformsRouter } from './routes/transforms';
 
 export interface AppDeps {
   pool: Pool;
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(configsRouter({ ...deps, publisher }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
+  app.use(transformsRouter());
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { isValidSecret } from '../activities/signing';
+import { transformSchema } from '../delivery/transform';
+import { parseDurationMs } from '../shared/durations';
+import type { RetryPolicyInput } from '../shared/retry-policy';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { validationErrorFromZod } from './errors';
 
@@ -77,6 +80,45 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
 ]);
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 
+const durationField = z
+  .union([z.string().max(32), z.number().int().positive()])
+  .refine((value) => typeof value === 'number' || (parseDurationMs(value) ?? 0) > 0, 'expected a duration such as 500ms, 10s, 5m or 1h, or milliseconds');
+
+/** A config's own retry policy; each field replaces the service's default, within the operator's bounds. */
+export const retryPolicySchema = z.strictObject({
+  initialInterval: durationField.optional(),
+  backoff: z.number().min(1).max(10).optional(),
+  maxInterval: durationField.optional(),
+  window: durationField.optional(),
+  maxAttempts: z.number().int().min(1).optional(),
+});
+
+/** The operator's bounds on a config's retry policy (RETRY_POLICY_* in the configuration). */
+export interface RetryPolicyBounds {
+  minIntervalMs: number;
+  maxWindowMs: number;
+  maxAttempts: number;
+}
+
+const msOf = (value: string | number): number => (typeof value === 'number' ? value : (parseDurationMs(value) ?? 0));
+const describeMs = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** Fields of a retry policy outside the operator's bounds, each named `retry.{field}`. */
+export function retryPolicyErrors(policy: RetryPolicyInput, bounds: RetryPolicyBounds): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  for (const field of ['initialInterval', 'maxInterval', 'window'] as const) {
+    const value = policy[field];
+    if (value === undefined) continue;
+    const ms = msOf(value);
+    if (ms < bounds.minIntervalMs) errors.push({ field: `retry.${field}`, message: `must be at least ${describeMs(bounds.minIntervalMs)}` });
+    else if (ms > bounds.maxWindowMs) errors.push({ field: `retry.${field}`, message: `must be at most ${describeMs(bounds.maxWindowMs)}` });
+  }
+  if (policy.maxAttempts !== undefined && policy.maxAttempts > bounds.maxAttempts) {
+    errors.push({ field: 'retry.maxAttempts', message: `must be at most ${bounds.maxAttempts}` });
+  }
+  return errors;
+}
+
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
   .min(1, 'subscribe to at least one event name, or ["*"]')
@@ -92,6 +134,8 @@ const configFields = {
   maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
   auth: receiverAuthSchema.nullable(),
+  transform: transformSchema.nullable(),
+  retry: retryPolicySchema.nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -103,6 +147,8 @@ export const putConfigBody = z.strictObject({
   maxConcurrency: configFields.maxConcurrency.default(10),
   maxPerSecond: configFields.maxPerSecond.default(null),
   auth: configFields.auth.default(null),
+  transform: configFields.transform.default(null),
+  retry: configFields.retry.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -117,8 +163,22 @@ export const patchConfigBody = z
     maxConcurrency: configFields.maxConcurrency.optional(),
     maxPerSecond: configFields.maxPerSecond.optional(),
     auth: configFields.auth.optional(),
+    transform: configFields.transform.optional(),
+    retry: configFields.retry.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+
+/** An event as `POST /transforms/test` takes it; what is left out is filled in as a publish would. */
+export const transformTestBody = z.strictObject({
+  transform: transformSchema,
+  event: z.strictObject({
+    type: eventNameSchema,
+    data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
+    eventId: z.string().max(128).optional(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+    orgId: idSchema.optional(),
+  }),
+});
 
 export const putEventTypeBody = z.strictObject({
   description: z.string().max(1024).optional(),

@@ -51,6 +51,8 @@ export function configView(row: WebhookConfigRow, options: { auth: ReceiverAuth 
     description: row.description,
     headers: row.headers,
     auth: authView(options.auth),
+    transform: row.transform,
+    retry: row.retry_policy,
     timeoutMs: row.timeout_ms,
     maxConcurrency: row.max_concurrency,
     maxPerSecond: row.max_per_second,

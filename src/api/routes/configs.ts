@@ -8,10 +8,21 @@ import { type Db, type Pool, withTransaction } from '../../db/pool';
 import { announceConfigDisabled } from '../../delivery/config-health';
 import type { DeliveryRef } from '../../delivery/dispatcher';
 import type { Publisher } from '../../delivery/publisher';
+import { compileTransform, type Transform, TransformCompileError } from '../../delivery/transform';
+import type { RetryPolicyInput } from '../../shared/retry-policy';
 import { NotFoundError, ValidationError } from '../errors';
 import { openReceiverAuth } from '../../activities/receiver-auth';
 import { secretBoxFor } from '../../secrets/encryption';
-import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody, type ReceiverAuth } from '../validation';
+import {
+  configParams,
+  listQuery,
+  orgParams,
+  parseInput,
+  patchConfigBody,
+  putConfigBody,
+  type ReceiverAuth,
+  retryPolicyErrors,
+} from '../validation';
 import { configView } from '../views';
 
 async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
@@ -34,9 +45,32 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   maxConcurrency: row.max_concurrency,
   maxPerSecond: row.max_per_second,
   auth: row.auth,
+  transform: row.transform,
+  retryPolicy: row.retry_policy,
 });
 
-type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
+/** A transform is compiled when stored: one that does not compile gets 422 naming its position. */
+export function assertTransformCompiles(transform: Transform | null | undefined, field = 'transform'): void {
+  if (transform === null || transform === undefined) return;
+  try {
+    compileTransform(transform);
+  } catch (error) {
+    if (error instanceof TransformCompileError) throw new ValidationError([{ field, message: error.message }]);
+    throw error;
+  }
+}
+
+type ConfigsConfig = Pick<
+  Config,
+  | 'SECRET_ROTATION_OVERLAP'
+  | 'ALLOWED_PRIVATE_CIDRS'
+  | 'REQUIRE_HTTPS'
+  | 'ENCRYPTION_KEY'
+  | 'ENCRYPTION_PREVIOUS_KEYS'
+  | 'RETRY_POLICY_MIN_INTERVAL'
+  | 'RETRY_POLICY_MAX_WINDOW'
+  | 'RETRY_POLICY_MAX_ATTEMPTS'
+>;
 
 export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: ConfigsConfig }): Router {
   const router = Router();
@@ -53,6 +87,15 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
   const assertAuthDestination = (auth: ReceiverAuth | null | undefined): void => {
     if (auth?.type === 'oauth2') assertDestination(auth.tokenUrl, 'auth.tokenUrl');
   };
+  const retryBounds = {
+    minIntervalMs: deps.config.RETRY_POLICY_MIN_INTERVAL,
+    maxWindowMs: deps.config.RETRY_POLICY_MAX_WINDOW,
+    maxAttempts: deps.config.RETRY_POLICY_MAX_ATTEMPTS,
+  };
+  const assertRetryPolicy = (policy: RetryPolicyInput | null | undefined): void => {
+    const errors = policy ? retryPolicyErrors(policy, retryBounds) : [];
+    if (errors.length > 0) throw new ValidationError(errors);
+  };
   const queries = createConfigQueries(deps.pool);
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
@@ -66,6 +109,8 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const body = parseInput(putConfigBody, req.body);
     assertDestination(body.url);
     assertAuthDestination(body.auth);
+    assertTransformCompiles(body.transform);
+    assertRetryPolicy(body.retry);
     await assertRegistered(deps.pool, body.eventNames);
     const fields: ConfigFields = {
       url: body.url,
@@ -77,6 +122,8 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
       maxConcurrency: body.maxConcurrency,
       maxPerSecond: body.maxPerSecond,
       auth: sealAuth(body.auth),
+      transform: body.transform,
+      retryPolicy: body.retry,
     };
     const generated = body.secret ?? generateSecret();
     const sealed = box.encrypt(generated);
@@ -121,16 +168,19 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const patch = parseInput(patchConfigBody, req.body);
     assertDestination(patch.url);
     assertAuthDestination(patch.auth);
+    assertTransformCompiles(patch.transform);
+    assertRetryPolicy(patch.retry);
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
       const txQueries = createConfigQueries(client);
       const current = await txQueries.getConfigForUpdate(orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
       if (patch.eventNames) await assertRegistered(client, patch.eventNames);
-      const { auth, ...changes } = patch;
+      const { auth, retry, ...changes } = patch;
       const fields: ConfigFields = {
         ...fieldsOf(current),
         ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
         ...(auth !== undefined ? { auth: sealAuth(auth) } : {}),
+        ...(retry !== undefined ? { retryPolicy: retry } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
       const { config } = await txQueries.putConfig(orgId, configId, fields, null, current.secret);
