@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JWT_ALGORITHMS } from '../activities/jwt-auth';
 import { isValidSecret } from '../activities/signing';
 import { transformSchema } from '../delivery/transform';
 import { parseDurationMs } from '../shared/durations';
@@ -76,6 +77,15 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
     clientId: credential(1024),
     clientSecret: credential(4096),
     scope: z.string().max(1024).regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'not a valid OAuth scope').optional(),
+  }),
+  z.strictObject({
+    type: z.literal('jwt'),
+    algorithm: z.enum(JWT_ALGORITHMS),
+    /** HS256: the shared secret; RS256 and ES256: a PKCS#8 PEM private key (checked when stored). */
+    key: z.string().min(1).max(16 * 1024),
+    issuer: z.string().min(1).max(1024).optional(),
+    audience: z.string().min(1).max(1024).optional(),
+    ttlSeconds: z.number().int().min(10).max(86_400).optional(),
   }),
 ]);
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;

@@ -1,3 +1,4 @@
+import { DEFAULT_JWT_TTL_SECONDS } from '../activities/jwt-auth';
 import type { Config } from '../config';
 import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
@@ -37,6 +38,8 @@ export function authView(auth: ReceiverAuth | null) {
       return { type: auth.type, header: auth.header };
     case 'oauth2':
       return { type: auth.type, tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope ?? null };
+    case 'jwt':
+      return { type: auth.type, algorithm: auth.algorithm, issuer: auth.issuer ?? null, audience: auth.audience ?? null, ttlSeconds: auth.ttlSeconds ?? DEFAULT_JWT_TTL_SECONDS };
   }
 }
 

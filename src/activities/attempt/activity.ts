@@ -176,7 +176,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     let result: PostResult | undefined;
     let failure: DeliveryNetworkError | undefined;
     try {
-      result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth });
+      result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth, claims: { jti: ctx.delivery_id, sub: ctx.org_id } });
     } catch (error) {
       if (!(error instanceof DeliveryNetworkError)) {
         await deliveries.releaseLease(attemptToken).catch(() => undefined);

@@ -11,6 +11,7 @@ import type { Publisher } from '../../delivery/publisher';
 import { compileTransform, type Transform, TransformCompileError } from '../../delivery/transform';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
 import { NotFoundError, ValidationError } from '../errors';
+import { importJwtKey, JwtKeyError } from '../../activities/jwt-auth';
 import { openReceiverAuth } from '../../activities/receiver-auth';
 import { secretBoxFor } from '../../secrets/encryption';
 import {
@@ -96,6 +97,16 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const errors = policy ? retryPolicyErrors(policy, retryBounds) : [];
     if (errors.length > 0) throw new ValidationError(errors);
   };
+  /** A JWT key that cannot sign with its algorithm is refused when stored, not at the first delivery. */
+  const assertJwtKey = async (auth: ReceiverAuth | null | undefined): Promise<void> => {
+    if (auth?.type !== 'jwt') return;
+    try {
+      await importJwtKey(auth);
+    } catch (error) {
+      if (error instanceof JwtKeyError) throw new ValidationError([{ field: 'auth.key', message: error.message }]);
+      throw error;
+    }
+  };
   const queries = createConfigQueries(deps.pool);
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
@@ -109,6 +120,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const body = parseInput(putConfigBody, req.body);
     assertDestination(body.url);
     assertAuthDestination(body.auth);
+    await assertJwtKey(body.auth);
     assertTransformCompiles(body.transform);
     assertRetryPolicy(body.retry);
     await assertRegistered(deps.pool, body.eventNames);
@@ -168,6 +180,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const patch = parseInput(patchConfigBody, req.body);
     assertDestination(patch.url);
     assertAuthDestination(patch.auth);
+    await assertJwtKey(patch.auth);
     assertTransformCompiles(patch.transform);
     assertRetryPolicy(patch.retry);
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
