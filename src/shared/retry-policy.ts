@@ -25,12 +25,13 @@ export function retryDelay(retry: RetrySettings, realAttempts: number, retryAfte
 /**
  * The most HTTP attempts one window can hold: the first at its start, each next one at least
  * `backoffAfter(n)` later, and none after the window ends. `Retry-After` and held-back waits only
- * lengthen the waits, so no answer of the receiver raises this. 32 for the default policy.
+ * lengthen the waits, so no answer of the receiver raises this. 32 for the default policy; a config's
+ * `maxAttempts` lowers it.
  */
 export function maxAttemptsPerWindow(retry: RetrySettings): number {
   let attempts = 1;
   for (let elapsed = backoffAfter(retry, 1); elapsed < retry.windowMs; elapsed += backoffAfter(retry, attempts)) attempts += 1;
-  return attempts;
+  return retry.maxAttempts === undefined ? attempts : Math.min(attempts, retry.maxAttempts);
 }
 
 /** A config's own retry policy: each field set replaces the service's default. */
