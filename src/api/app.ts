@@ -15,6 +15,7 @@ import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { inboundReceiveRouter, inboundSourcesRouter } from './routes/inbound';
 import { transformsRouter } from './routes/transforms';
 
 export interface AppDeps {
@@ -67,11 +68,14 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  // Inbound webhooks carry a provider's signature instead of an API key, verified over the raw body.
+  app.use(inboundReceiveRouter({ ...deps, publisher }));
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
   app.use(rateLimitPerKey(config));
   app.use('/api-keys', requireAdmin);
+  app.use('/inbound', requireAdmin);
   app.use('/event-types', requireAdminToWrite);
   app.post('/events', requirePublish);
   app.use('/webhooks/:orgId', requireOrgAccess);
@@ -99,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
   app.use(transformsRouter());
+  app.use(inboundSourcesRouter(deps));
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

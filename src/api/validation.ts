@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JWT_ALGORITHMS } from '../activities/jwt-auth';
 import { isValidSecret } from '../activities/signing';
+import { INBOUND_PROVIDERS } from '../db/inbound-sources';
 import { transformSchema } from '../delivery/transform';
 import { parseDurationMs } from '../shared/durations';
 import type { RetryPolicyInput } from '../shared/retry-policy';
@@ -189,6 +190,17 @@ export const transformTestBody = z.strictObject({
     orgId: idSchema.optional(),
   }),
 });
+
+/** An inbound source: a provider's webhooks to `POST /inbound/{sourceId}` become events of the org. */
+export const putInboundBody = z.strictObject({
+  provider: z.enum(INBOUND_PROVIDERS),
+  secret: z.string().min(1).max(4096),
+  orgId: idSchema,
+  eventNamePrefix: eventNameSchema.pipe(z.string().max(64, 'at most 64 characters')),
+  /** The URL the provider calls, when a proxy stands between it and this service (Twilio signs the URL). */
+  url: webhookUrlSchema.optional(),
+});
+export const inboundParams = z.object({ sourceId: idSchema });
 
 export const putEventTypeBody = z.strictObject({
   description: z.string().max(1024).optional(),

@@ -4,6 +4,7 @@ import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
 import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
+import type { InboundSourceRow } from '../db/inbound-sources';
 import type { ReceiverAuth } from './validation';
 
 /** JSON shapes of the REST API, built from rows. */
@@ -142,5 +143,21 @@ export function deadLetterView(row: DeadLetterRow, config: Pick<Config, 'TEMPORA
     expiresAt: iso(row.expires_at),
     workflowId: row.workflow_id,
     temporalUiUrl: temporalUiUrl(config, row.workflow_id),
+  };
+}
+
+/** An inbound source without its secrets. */
+export function inboundSourceView(row: InboundSourceRow) {
+  const previousLive = row.previous_secret_expires_at !== null && row.previous_secret_expires_at > new Date();
+  return {
+    sourceId: row.source_id,
+    provider: row.provider,
+    orgId: row.org_id,
+    eventNamePrefix: row.event_name_prefix,
+    url: row.public_url,
+    receivePath: `/inbound/${encodeURIComponent(row.source_id)}`,
+    previousSecretExpiresAt: previousLive ? iso(row.previous_secret_expires_at) : null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }
