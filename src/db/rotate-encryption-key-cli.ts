@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const box = secretBoxFor(config);
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 1 });
   try {
-    const { rewritten, unchanged } = await reencryptSecrets(pool, box);
+    const { rewritten, unchanged, inbound } = await reencryptSecrets(pool, box);
     console.log(`re-encrypted the secrets of ${rewritten} config(s) under key ${box.keyId}; ${unchanged} already under it`);
+    console.log(`re-encrypted the secrets of ${inbound.rewritten} inbound source(s); ${inbound.unchanged} already under it`);
   } finally {
     await pool.end();
   }
