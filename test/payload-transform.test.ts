@@ -36,6 +36,28 @@ test('the transform result is the body sent, and the signature covers that body'
   expect(config.body.transform).toBe(TRANSFORM);
 });
 
+test('PATCH sets and removes a transform; without one the standard body is sent again', async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const bad = await stack.api<{ field: string }>('PATCH', `/webhooks/${org}/configs/main`, { transform: '$$$(' });
+  expect(bad.status).toBe(422);
+  expect(bad.body.field).toBe('transform');
+  const set = await stack.api('PATCH', `/webhooks/${org}/configs/main`, { transform: { preset: 'slack' } });
+  expect(set.body.transform).toEqual({ preset: 'slack' });
+  const slack = (await publish(stack, org, { orderId: 'o-2' })).deliveries[0].deliveryId;
+  await waitForStatus(stack, org, slack, 'delivered');
+  const slackBody = JSON.parse(receiver.requests.find((r) => r.headers['webhook-id'] === slack)!.body) as { text: string; blocks: unknown[] };
+  expect(slackBody.text).toContain('order.created');
+  expect(slackBody.blocks).toHaveLength(3);
+
+  const cleared = await stack.api('PATCH', `/webhooks/${org}/configs/main`, { transform: null });
+  expect(cleared.body.transform).toBeNull();
+  const plain = await publish(stack, org, { orderId: 'o-3' });
+  await waitForStatus(stack, org, plain.deliveries[0].deliveryId, 'delivered');
+  const plainBody = JSON.parse(receiver.requests.find((r) => r.headers['webhook-id'] === plain.deliveries[0].deliveryId)!.body) as Record<string, unknown>;
+  expect(plainBody).toEqual({ type: 'order.created', eventId: plain.eventId, timestamp: expect.any(String), data: { orderId: 'o-3' } });
+});
+
 test('a transform that does not compile is refused with 422 naming its position', async () => {
   const org = uniqueOrg();
   await stack.api('PUT', '/event-types/order.created', {});
