@@ -9,7 +9,13 @@ module.exports = {
   transform: {
     // Types are checked once by `npm run typecheck`; here files are only transpiled.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // jose and @octokit/webhooks-methods ship ES modules only: Node loads them with require(), Jest's
+    // module system needs them transpiled to CommonJS first.
+    '^.+/node_modules/(jose|@octokit/webhooks-methods)/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@octokit/webhooks-methods)/)'],
+  // Exported for `import` only; Jest's require() gets its Node build, transpiled above.
+  moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

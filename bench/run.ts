@@ -34,7 +34,7 @@ import { createPool } from '../src/db/pool';
 import { canConnect, LOCAL_SERVER_URL, resolveDatabase } from '../src/dev/postgres';
 import { findTemporalCli } from '../src/dev/temporal-cli';
 import { startDevServer } from '../src/dev/temporal-server';
-import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId } from '../src/shared/temporal';
+import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId, statusQuery } from '../src/shared/temporal';
 import { freePort } from '../test/helpers/free-port';
 import { measureCpu } from './cpu';
 import { type BenchReceiver, startBenchReceiver } from './receiver';
@@ -330,14 +330,24 @@ async function historyEventsPerDelivery(client: Client, workflowIds: readonly st
 
 /**
  * Resolves once a random sample of the workflows all have had their first attempt and wait for a retry
- * (the pending activity's attempt is 2 or more); returns how many of the sample were seen so.
+ * (the pending activity's attempt is 2 or more, or, after a local first attempt, the workflow waits with
+ * its status retrying); returns how many of the sample were seen so.
  */
 async function waitFirstAttempts(client: Client, workflowIds: readonly string[], sampleSize: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   const sample = Array.from({ length: sampleSize }, () => workflowIds[Math.floor(Math.random() * workflowIds.length)]!);
   for (;;) {
-    const descriptions = await Promise.all(sample.map((id) => client.workflow.getHandle(id).describe()));
-    const retrying = descriptions.filter((d) => (d.raw.pendingActivities?.[0]?.attempt ?? 0) >= 2).length;
+    const states = await Promise.all(
+      sample.map(async (id) => {
+        const handle = client.workflow.getHandle(id);
+        const description = await handle.describe();
+        const pending = description.raw.pendingActivities?.[0];
+        if (pending) return (pending.attempt ?? 0) >= 2;
+        // A first attempt run as a local activity: the workflow then waits in a timer, its status retrying.
+        return description.status.name === 'RUNNING' && (await handle.query(statusQuery)).state === 'retrying';
+      }),
+    );
+    const retrying = states.filter(Boolean).length;
     if (retrying === sample.length || performance.now() > deadline) return retrying;
     await sleep(500);
   }

@@ -41,6 +41,10 @@ test('rotate-encryption-key re-encrypts every secret under the new key, after wh
       expect(put.status).toBe(201);
       secrets[configId] = put.body.secret;
     }
+    // An inbound source's secret, rotated: both the current and the previous one are stored.
+    for (const secret of ['inbound-old', 'inbound-new']) {
+      expect((await before.api('PUT', '/inbound/gh', { provider: 'github', secret, orgId: 'acme', eventNamePrefix: 'github' })).status).toBeLessThan(300);
+    }
     // A rotated signing secret leaves the previous one stored too.
     const rotated = await before.api<{ secret: string }>('POST', '/webhooks/acme/configs/b/secret/rotate');
     expect(rotated.status).toBe(200);
@@ -55,11 +59,14 @@ test('rotate-encryption-key re-encrypts every secret under the new key, after wh
 
   const first = await rotate({ ENCRYPTION_KEY: newKey, ENCRYPTION_PREVIOUS_KEYS: oldKey });
   expect(first).toEqual({ code: 0, output: expect.stringContaining('re-encrypted the secrets of 3 config(s)') });
+  expect(first.output).toContain('re-encrypted the secrets of 1 inbound source(s)');
   const { rows } = await db.pool.query<{ secret: string; previous_secret: string | null; auth: string | null }>('SELECT secret, previous_secret, auth FROM webhook_configs');
   const newId = keyIdOf(Buffer.from(newKey, 'base64'));
   for (const value of rows.flatMap((row) => [row.secret, row.previous_secret, row.auth]).filter((v) => v !== null)) {
     expect(value.startsWith(`enc:v1:${newId}:`)).toBe(true);
   }
+  const inbound = await db.pool.query<{ secret: string; previous_secret: string }>('SELECT secret, previous_secret FROM inbound_sources');
+  for (const value of [inbound.rows[0].secret, inbound.rows[0].previous_secret]) expect(value.startsWith(`enc:v1:${newId}:`)).toBe(true);
 
   const again = await rotate({ ENCRYPTION_KEY: newKey });
   expect(again).toEqual({ code: 0, output: expect.stringContaining('re-encrypted the secrets of 0 config(s)') });
@@ -73,6 +80,7 @@ test('rotate-encryption-key re-encrypts every secret under the new key, after wh
     expect(b.body).toMatchObject({ secret: secrets.b, previousSecret: secrets.bPrevious });
     expect((await after.api('GET', '/webhooks/acme/configs/legacy/secret')).body).toMatchObject({ secret: legacy });
     expect((await after.api('GET', '/webhooks/acme/configs/a')).body).toMatchObject({ auth: { type: 'bearer' } });
+    expect((await after.api('GET', '/inbound/gh')).body.previousSecretExpiresAt).not.toBeNull();
   } finally {
     await after.stop();
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_TIMEOUT_MS, type ReceiverAuth } from '../api/validation';
 import type { SecretBox } from '../secrets/encryption';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
+import { createJwtSigner } from './jwt-auth';
 
 /** Decrypted receiver auth of a config row. */
 export function openReceiverAuth(box: SecretBox, stored: string | null): ReceiverAuth | null {
@@ -33,6 +34,8 @@ export interface AuthorizedPost {
   timeoutMs: number;
   cancel?: AbortSignal;
   auth: ReceiverAuth | null;
+  /** Claims of a JWT: `jti` the webhook-id, `sub` the org. */
+  claims?: { jti: string; sub: string };
 }
 
 /** The attempt's deadline: what is left of it bounds each wait and each request. */
@@ -77,13 +80,14 @@ function tokenWithin(token: Promise<string>, budget: Budget): Promise<string> {
 
 /**
  * Sends deliveries with the receiver's credentials (EventBridge "connections"): basic, bearer, an API key
- * header, or an OAuth 2.0 client-credentials token. Tokens are cached per worker until they expire; a 401
+ * header, a JWT signed for each request, or an OAuth 2.0 client-credentials token. Tokens are cached per worker until they expire; a 401
  * with a cached token drops it, fetches a new one and sends once more. The config's timeout is the budget
  * of the whole attempt, token included: a request started late gets only what is left of it.
  */
 export function createReceiverAuth(deps: { http: HttpClient; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const tokens = new Map<string, CachedToken>();
+  const jwt = createJwtSigner({ now });
 
   function cacheKey(auth: Extract<ReceiverAuth, { type: 'oauth2' }>): string {
     // Hashed, so the map's keys hold no credential in the clear.
@@ -161,7 +165,11 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
   }
 
   /** The header carrying the credential; `cached` tells whether an OAuth token was reused rather than fetched. */
-  async function credentialHeader(auth: ReceiverAuth | null, budget: Budget): Promise<{ name: string; value: string; cached: boolean } | null> {
+  async function credentialHeader(
+    auth: ReceiverAuth | null,
+    budget: Budget,
+    claims: AuthorizedPost['claims'],
+  ): Promise<{ name: string; value: string; cached: boolean } | null> {
     if (!auth) return null;
     switch (auth.type) {
       case 'basic':
@@ -173,6 +181,10 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
       case 'oauth2': {
         const { token, cached } = oauthToken(auth);
         return { name: 'authorization', value: `Bearer ${await tokenWithin(token, budget)}`, cached };
+      }
+      case 'jwt': {
+        if (!claims) throw new Error('a JWT needs the claims of its request');
+        return { name: 'authorization', value: `Bearer ${await jwt.sign(auth, claims)}`, cached: false };
       }
     }
   }
@@ -189,7 +201,7 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
       const { auth, url, body, timeoutMs, cancel } = request;
       const budget: Budget = { timeoutMs, deadline: Date.now() + timeoutMs, cancel };
       const send = async () => {
-        const credential = await credentialHeader(auth, budget);
+        const credential = await credentialHeader(auth, budget, request.claims);
         const result = await deps.http.post(url, withHeader(request.headers, credential), body, timeLeft(budget), cancel);
         return { result, cached: credential?.cached ?? false };
       };

@@ -17,6 +17,8 @@ import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
 import { filtersRouter } from './routes/filters';
 import { healthRouter } from './routes/health';
+import { inboundReceiveRouter, inboundSourcesRouter } from './routes/inbound';
+import { transformsRouter } from './routes/transforms';
 
 export interface AppDeps {
   pool: Pool;
@@ -77,11 +79,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
   app.use(awsEventsRouter({ ...deps, publisher }));
+  // Inbound webhooks carry a provider's signature instead of an API key, verified over the raw body.
+  app.use(inboundReceiveRouter({ ...deps, publisher }));
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
   app.use(rateLimitPerKey(config));
   app.use('/api-keys', requireAdmin);
+  app.use('/inbound', requireAdmin);
   app.use('/event-types', requireAdminToWrite);
   app.post('/events', requirePublish);
   app.use('/webhooks/:orgId', requireOrgAccess);
@@ -109,6 +114,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
   app.use(filtersRouter());
+  app.use(transformsRouter());
+  app.use(inboundSourcesRouter(deps));
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

@@ -91,6 +91,14 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** An inbound webhook whose signature does not verify: the signature is its only credential. */
+export class SignatureVerificationError extends HttpError {
+  override readonly name = 'SignatureVerificationError';
+  constructor(message: string) {
+    super(401, 'signature', 'Signature verification failed', message);
+  }
+}
+
 export class ForbiddenError extends HttpError {
   override readonly name = 'ForbiddenError';
   constructor(needed: string) {

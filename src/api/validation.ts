@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import { JWT_ALGORITHMS } from '../activities/jwt-auth';
 import { isValidSecret } from '../activities/signing';
 import { type EventPattern, patternIssues } from '../delivery/event-pattern';
+import { INBOUND_PROVIDERS } from '../db/inbound-sources';
+import { transformSchema } from '../delivery/transform';
+import { parseDurationMs } from '../shared/durations';
+import type { RetryPolicyInput } from '../shared/retry-policy';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { validationErrorFromZod } from './errors';
 
@@ -75,6 +80,15 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
     clientSecret: credential(4096),
     scope: z.string().max(1024).regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'not a valid OAuth scope').optional(),
   }),
+  z.strictObject({
+    type: z.literal('jwt'),
+    algorithm: z.enum(JWT_ALGORITHMS),
+    /** HS256: the shared secret; RS256 and ES256: a PKCS#8 PEM private key (checked when stored). */
+    key: z.string().min(1).max(16 * 1024),
+    issuer: z.string().min(1).max(1024).optional(),
+    audience: z.string().min(1).max(1024).optional(),
+    ttlSeconds: z.number().int().min(10).max(86_400).optional(),
+  }),
 ]);
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 
@@ -82,6 +96,45 @@ export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 export const eventPatternSchema = z.custom<EventPattern>().superRefine((pattern, ctx) => {
   for (const issue of patternIssues(pattern)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 });
+
+const durationField = z
+  .union([z.string().max(32), z.number().int().positive()])
+  .refine((value) => typeof value === 'number' || (parseDurationMs(value) ?? 0) > 0, 'expected a duration such as 500ms, 10s, 5m or 1h, or milliseconds');
+
+/** A config's own retry policy; each field replaces the service's default, within the operator's bounds. */
+export const retryPolicySchema = z.strictObject({
+  initialInterval: durationField.optional(),
+  backoff: z.number().min(1).max(10).optional(),
+  maxInterval: durationField.optional(),
+  window: durationField.optional(),
+  maxAttempts: z.number().int().min(1).optional(),
+});
+
+/** The operator's bounds on a config's retry policy (RETRY_POLICY_* in the configuration). */
+export interface RetryPolicyBounds {
+  minIntervalMs: number;
+  maxWindowMs: number;
+  maxAttempts: number;
+}
+
+const msOf = (value: string | number): number => (typeof value === 'number' ? value : (parseDurationMs(value) ?? 0));
+const describeMs = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** Fields of a retry policy outside the operator's bounds, each named `retry.{field}`. */
+export function retryPolicyErrors(policy: RetryPolicyInput, bounds: RetryPolicyBounds): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  for (const field of ['initialInterval', 'maxInterval', 'window'] as const) {
+    const value = policy[field];
+    if (value === undefined) continue;
+    const ms = msOf(value);
+    if (ms < bounds.minIntervalMs) errors.push({ field: `retry.${field}`, message: `must be at least ${describeMs(bounds.minIntervalMs)}` });
+    else if (ms > bounds.maxWindowMs) errors.push({ field: `retry.${field}`, message: `must be at most ${describeMs(bounds.maxWindowMs)}` });
+  }
+  if (policy.maxAttempts !== undefined && policy.maxAttempts > bounds.maxAttempts) {
+    errors.push({ field: 'retry.maxAttempts', message: `must be at most ${bounds.maxAttempts}` });
+  }
+  return errors;
+}
 
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
@@ -99,6 +152,8 @@ const configFields = {
   maxPerSecond: z.number().int().min(1).max(10000).nullable(),
   auth: receiverAuthSchema.nullable(),
   filter: eventPatternSchema.nullable(),
+  transform: transformSchema.nullable(),
+  retry: retryPolicySchema.nullable(),
 };
 
 export const putConfigBody = z.strictObject({
@@ -111,6 +166,8 @@ export const putConfigBody = z.strictObject({
   maxPerSecond: configFields.maxPerSecond.default(null),
   auth: configFields.auth.default(null),
   filter: configFields.filter.default(null),
+  transform: configFields.transform.default(null),
+  retry: configFields.retry.default(null),
   secret: z.string().refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 bytes').optional(),
 });
 
@@ -126,8 +183,33 @@ export const patchConfigBody = z
     maxPerSecond: configFields.maxPerSecond.optional(),
     auth: configFields.auth.optional(),
     filter: configFields.filter.optional(),
+    transform: configFields.transform.optional(),
+    retry: configFields.retry.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+
+/** An event as `POST /transforms/test` takes it; what is left out is filled in as a publish would. */
+export const transformTestBody = z.strictObject({
+  transform: transformSchema,
+  event: z.strictObject({
+    type: eventNameSchema,
+    data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
+    eventId: z.string().max(128).optional(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+    orgId: idSchema.optional(),
+  }),
+});
+
+/** An inbound source: a provider's webhooks to `POST /inbound/{sourceId}` become events of the org. */
+export const putInboundBody = z.strictObject({
+  provider: z.enum(INBOUND_PROVIDERS),
+  secret: z.string().min(1).max(4096),
+  orgId: idSchema,
+  eventNamePrefix: eventNameSchema.pipe(z.string().max(64, 'at most 64 characters')),
+  /** The URL the provider calls, when a proxy stands between it and this service (Twilio signs the URL). */
+  url: webhookUrlSchema.optional(),
+});
+export const inboundParams = z.object({ sourceId: idSchema });
 
 /** EventBridge's own rules for bus names, sources and detail types. */
 export const eventBusNameSchema = z.string().regex(/^[/.\-_A-Za-z0-9]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, "/", ".", "-" or "_"');

@@ -1,8 +1,10 @@
+import { DEFAULT_JWT_TTL_SECONDS } from '../activities/jwt-auth';
 import type { Config } from '../config';
 import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
 import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
+import type { InboundSourceRow } from '../db/inbound-sources';
 import type { ReceiverAuth } from './validation';
 
 /** JSON shapes of the REST API, built from rows. */
@@ -42,6 +44,8 @@ export function authView(auth: ReceiverAuth | null) {
       return { type: auth.type, header: auth.header };
     case 'oauth2':
       return { type: auth.type, tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope ?? null };
+    case 'jwt':
+      return { type: auth.type, algorithm: auth.algorithm, issuer: auth.issuer ?? null, audience: auth.audience ?? null, ttlSeconds: auth.ttlSeconds ?? DEFAULT_JWT_TTL_SECONDS };
   }
 }
 
@@ -57,6 +61,8 @@ export function configView(row: WebhookConfigRow, options: { auth: ReceiverAuth 
     headers: row.headers,
     auth: authView(options.auth),
     filter: row.filter,
+    transform: row.transform,
+    retry: row.retry_policy,
     timeoutMs: row.timeout_ms,
     maxConcurrency: row.max_concurrency,
     maxPerSecond: row.max_per_second,
@@ -145,5 +151,21 @@ export function deadLetterView(row: DeadLetterRow, config: Pick<Config, 'TEMPORA
     expiresAt: iso(row.expires_at),
     workflowId: row.workflow_id,
     temporalUiUrl: temporalUiUrl(config, row.workflow_id),
+  };
+}
+
+/** An inbound source without its secrets. */
+export function inboundSourceView(row: InboundSourceRow) {
+  const previousLive = row.previous_secret_expires_at !== null && row.previous_secret_expires_at > new Date();
+  return {
+    sourceId: row.source_id,
+    provider: row.provider,
+    orgId: row.org_id,
+    eventNamePrefix: row.event_name_prefix,
+    url: row.public_url,
+    receivePath: `/inbound/${encodeURIComponent(row.source_id)}`,
+    previousSecretExpiresAt: previousLive ? iso(row.previous_secret_expires_at) : null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }

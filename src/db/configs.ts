@@ -1,3 +1,5 @@
+import type { Transform } from '../delivery/transform';
+import type { RetryPolicyInput } from '../shared/retry-policy';
 import type { Db } from './pool';
 
 export interface WebhookConfigRow {
@@ -15,6 +17,10 @@ export interface WebhookConfigRow {
   auth: string | null;
   /** Event pattern (EventBridge dialect); null delivers every event subscribed to. */
   filter: Record<string, unknown> | null;
+  /** The payload template, as stored: a JSONata expression or `{preset}`. */
+  transform: Transform | null;
+  /** The config's own retry policy, as the API took it. */
+  retry_policy: RetryPolicyInput | null;
   previous_secret_expires_at: Date | null;
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -50,6 +56,9 @@ export interface ConfigFields {
   auth: string | null;
   /** Event pattern; absent or null delivers every event subscribed to. */
   filter?: Record<string, unknown> | null;
+  /** Unset: none. */
+  transform?: Transform | null;
+  retryPolicy?: RetryPolicyInput | null;
 }
 
 export type ConfigState = Pick<WebhookConfigRow, 'config_id' | 'enabled' | 'disabled_reason'>;
@@ -68,14 +77,14 @@ export function createConfigQueries(db: Db) {
     async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
       const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
         `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
-                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth, filter)
+                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth, filter, transform, retry_policy)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
-                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13, $14)
+                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (org_id, config_id) DO UPDATE SET
            url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
            description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
            max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second, auth = EXCLUDED.auth,
-           filter = EXCLUDED.filter,
+           filter = EXCLUDED.filter, transform = EXCLUDED.transform, retry_policy = EXCLUDED.retry_policy,
            secret = coalesce($9, webhook_configs.secret),
            disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
                                   WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
@@ -103,6 +112,8 @@ export function createConfigQueries(db: Db) {
           fields.maxPerSecond,
           fields.auth,
           fields.filter ? JSON.stringify(fields.filter) : null,
+          fields.transform == null ? null : JSON.stringify(fields.transform),
+          fields.retryPolicy == null ? null : JSON.stringify(fields.retryPolicy),
         ],
       );
       const { inserted, ...row } = rows[0];

@@ -1,3 +1,5 @@
+import type { Transform } from '../delivery/transform';
+import type { RetryOverride } from '../shared/retry-policy';
 import type { DeliveryStatus } from '../shared/temporal';
 import type { Db } from './pool';
 
@@ -43,6 +45,8 @@ export interface DeliveryRow {
   next_attempt_at: Date | null;
   delivered_at: Date | null;
   retried_from: string | null;
+  /** The config's retry policy when the delivery was written; null: the service's defaults. */
+  retry_policy: RetryOverride | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -61,6 +65,7 @@ export interface NewDelivery {
   deliveryId: string;
   configId: string;
   workflowId: string;
+  retryPolicy?: RetryOverride | null;
 }
 
 export interface AttemptRecord {
@@ -106,6 +111,7 @@ export interface DeliveryContext {
   previous_secret: string | null;
   auth: string | null;
   previous_secret_expires_at: Date | null;
+  transform: Transform | null;
 }
 
 export interface DeliveryFilter {
@@ -140,9 +146,9 @@ export function createDeliveryQueries(db: Db) {
     async insertDeliveries(event: EventRow, deliveries: readonly NewDelivery[], retriedFrom: string | null = null): Promise<void> {
       if (deliveries.length === 0) return;
       await db.query(
-        `INSERT INTO deliveries (delivery_id, event_id, org_id, config_id, event_name, workflow_id, retried_from)
-         SELECT d.delivery_id, $1, $2, d.config_id, $3, d.workflow_id, $7
-         FROM unnest($4::uuid[], $5::text[], $6::text[]) AS d(delivery_id, config_id, workflow_id)`,
+        `INSERT INTO deliveries (delivery_id, event_id, org_id, config_id, event_name, workflow_id, retried_from, retry_policy)
+         SELECT d.delivery_id, $1, $2, d.config_id, $3, d.workflow_id, $7, d.retry_policy::jsonb
+         FROM unnest($4::uuid[], $5::text[], $6::text[], $8::text[]) AS d(delivery_id, config_id, workflow_id, retry_policy)`,
         [
           event.event_id,
           event.org_id,
@@ -151,6 +157,7 @@ export function createDeliveryQueries(db: Db) {
           deliveries.map((d) => d.configId),
           deliveries.map((d) => d.workflowId),
           retriedFrom,
+          deliveries.map((d) => (d.retryPolicy ? JSON.stringify(d.retryPolicy) : null)),
         ],
       );
     },
@@ -233,7 +240,7 @@ export function createDeliveryQueries(db: Db) {
                 (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.started_at >= $2)::integer AS window_attempts,
                 e.created_at AS event_created_at, e.data, e.envelope,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
-                c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth
+                c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth, c.transform
          FROM deliveries d
          JOIN events e ON e.event_id = d.event_id
          LEFT JOIN webhook_configs c ON c.org_id = d.org_id AND c.config_id = d.config_id

@@ -15,7 +15,9 @@ export interface RotationResult {
   /** Configs already under it. */
   unchanged: number;
   /** Secret access keys of `aws-sigv4` API keys re-encrypted under the current key. */
-  apiKeysRewritten?: number;
+  apiKeysRewritten: number;
+  /** Inbound sources whose secrets were re-encrypted, and those already under the key. */
+  inbound: { rewritten: number; unchanged: number };
 }
 
 /** The secret access keys of `aws-sigv4` API keys, re-encrypted the same way. */
@@ -35,13 +37,19 @@ async function reencryptApiKeySecrets(db: Db, box: SecretBox): Promise<number> {
   return rewritten;
 }
 
+interface InboundSecrets {
+  source_id: string;
+  secret: string;
+  previous_secret: string | null;
+}
+
 /**
- * Re-encrypts every stored secret (signing secrets and receiver credentials) under the current key,
+ * Re-encrypts every stored secret (signing secrets, receiver credentials, inbound sources' secrets) under the current key,
  * in batches. Each row is rewritten only if nobody changed it meanwhile, so it can run beside a live
  * service, and again after an interruption.
  */
 export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500): Promise<RotationResult> {
-  const result: RotationResult = { rewritten: 0, unchanged: 0 };
+  const result: RotationResult = { rewritten: 0, unchanged: 0, apiKeysRewritten: 0, inbound: { rewritten: 0, unchanged: 0 } };
   let after: [string, string] = ['', ''];
   for (;;) {
     const { rows } = await db.query<StoredSecrets>(
@@ -49,10 +57,7 @@ export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500):
        WHERE (org_id, config_id) > ($1, $2) ORDER BY org_id, config_id LIMIT $3`,
       [after[0], after[1], batchSize],
     );
-    if (rows.length === 0) {
-      const apiKeysRewritten = await reencryptApiKeySecrets(db, box);
-      return apiKeysRewritten > 0 ? { ...result, apiKeysRewritten } : result;
-    }
+    if (rows.length === 0) break;
     for (const row of rows) {
       const stale = [row.secret, row.previous_secret, row.auth].some((value) => value !== null && box.needsRotation(value));
       if (!stale) {
@@ -72,5 +77,34 @@ export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500):
     }
     const last = rows[rows.length - 1];
     after = [last.org_id, last.config_id];
+  }
+  result.apiKeysRewritten = await reencryptApiKeySecrets(db, box);
+  await reencryptInboundSecrets(db, box, batchSize, result.inbound);
+  return result;
+}
+
+async function reencryptInboundSecrets(db: Db, box: SecretBox, batchSize: number, result: RotationResult['inbound']): Promise<void> {
+  const reseal = (value: string | null) => (value === null || !box.needsRotation(value) ? value : box.encrypt(box.decrypt(value)));
+  let after = '';
+  for (;;) {
+    const { rows } = await db.query<InboundSecrets>(
+      'SELECT source_id, secret, previous_secret FROM inbound_sources WHERE source_id > $1 ORDER BY source_id LIMIT $2',
+      [after, batchSize],
+    );
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      if (![row.secret, row.previous_secret].some((value) => value !== null && box.needsRotation(value))) {
+        result.unchanged += 1;
+        continue;
+      }
+      const { rowCount } = await db.query(
+        `UPDATE inbound_sources SET secret = $2, previous_secret = $3
+         WHERE source_id = $1 AND secret = $4 AND previous_secret IS NOT DISTINCT FROM $5`,
+        [row.source_id, reseal(row.secret), reseal(row.previous_secret), row.secret, row.previous_secret],
+      );
+      if ((rowCount ?? 0) > 0) result.rewritten += 1;
+      else result.unchanged += 1;
+    }
+    after = rows[rows.length - 1].source_id;
   }
 }

@@ -13,9 +13,10 @@ async function main(): Promise<void> {
   const box = secretBoxFor(config);
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 1 });
   try {
-    const { rewritten, unchanged, apiKeysRewritten } = await reencryptSecrets(pool, box);
+    const { rewritten, unchanged, apiKeysRewritten, inbound } = await reencryptSecrets(pool, box);
     console.log(`re-encrypted the secrets of ${rewritten} config(s) under key ${box.keyId}; ${unchanged} already under it`);
     if (apiKeysRewritten) console.log(`re-encrypted the secret access keys of ${apiKeysRewritten} aws-sigv4 API key(s)`);
+    console.log(`re-encrypted the secrets of ${inbound.rewritten} inbound source(s); ${inbound.unchanged} already under it`);
   } finally {
     await pool.end();
   }

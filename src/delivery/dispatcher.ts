@@ -1,6 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { type Config, retrySettings } from '../config';
+import { applyRetryOverride, type RetryOverride } from '../shared/retry-policy';
 import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
@@ -17,6 +18,8 @@ export interface DeliveryRef {
   configId: string;
   eventName: string;
   workflowId: string;
+  /** The config's own retry policy, when it has one, as it was when the delivery was written. */
+  retryPolicy?: RetryOverride | null;
 }
 
 /** The ref of a deliveries row. */
@@ -27,6 +30,7 @@ export const deliveryRefOf = (row: {
   config_id: string;
   event_name: string;
   workflow_id: string;
+  retry_policy?: RetryOverride | null;
 }): DeliveryRef => ({
   deliveryId: row.delivery_id,
   eventId: row.event_id,
@@ -34,6 +38,7 @@ export const deliveryRefOf = (row: {
   configId: row.config_id,
   eventName: row.event_name,
   workflowId: row.workflow_id,
+  retryPolicy: row.retry_policy ?? null,
 });
 
 /**
@@ -76,7 +81,8 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       orgId: ref.orgId,
       configId: ref.configId,
       eventName: ref.eventName,
-      retry: retrySettings(config as Config),
+      // The policy travels in the start arguments: the workflow keeps it, whatever the config says later.
+      retry: applyRetryOverride(retrySettings(config as Config), ref.retryPolicy),
       deadLetterRetentionMs: config.DEAD_LETTER_RETENTION,
       ...(config.DELIVERY_FIRST_ATTEMPT_LOCAL ? { firstAttemptLocal: true } : {}),
     };

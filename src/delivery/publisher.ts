@@ -6,6 +6,7 @@ import { matchPattern } from './event-pattern';
 import { createEventTypeQueries } from '../db/event-types';
 import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
+import { retryOverrideOf } from '../shared/retry-policy';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
 import { PayloadTooLargeError, ValidationError } from '../api/errors';
@@ -57,6 +58,7 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
       configId: config.config_id,
       eventName: request.eventName,
       workflowId: deliveryWorkflowId(deliveryId),
+      retryPolicy: retryOverrideOf(config.retry_policy),
     };
   });
   const response: PublishResponse = {

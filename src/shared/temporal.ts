@@ -38,6 +38,8 @@ export interface RetrySettings {
   backoffCoefficient: number;
   maximumIntervalMs: number;
   windowMs: number;
+  /** HTTP attempts one window may make, when the config limits them; unset: as many as the window holds. */
+  maxAttempts?: number;
 }
 
 /** Claim check: the workflow carries ids only; payloads and secrets stay in Postgres. */
@@ -112,6 +114,8 @@ export const FailureType = {
   WINDOW_SPENT: 'WindowSpent',
   /** The attempt could not be made (Postgres unreachable, a secret under a missing key): retried. */
   ATTEMPT_ERROR: 'AttemptError',
+  /** The config's payload template failed for this event: nothing is sent, the delivery is dead-lettered. */
+  TRANSFORM_FAILED: 'TransformFailed',
 } as const;
 
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [

@@ -14,12 +14,13 @@ import type { Logger } from '../../logger';
 import type { SecretBox } from '../../secrets/encryption';
 import type { RetrySettings } from '../../shared/temporal';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../http';
+import { createTransformCache, TransformEvaluationError } from '../../delivery/transform';
 import { createReceiverAuth, openReceiverAuth } from '../receiver-auth';
-import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure } from './failures';
+import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure, transformFailure } from './failures';
 import { classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from './outcome';
 import { type Answer, attemptRecord } from './record';
 import { admission, readiness } from './readiness';
-import { buildRequest, signingSecrets } from './request';
+import { buildRequest, signingSecrets, standardBody } from './request';
 
 /** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
 const LEASE_MARGIN_MS = 15_000;
@@ -84,6 +85,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
   const configs = createConfigQueries(deps.pool);
   const deadLetters = createDeadLetterQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
+  const transforms = createTransformCache();
   const circuit = { threshold: deps.config.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN };
 
   /** What is known of the delivery once its context is loaded, for a failure that comes later. */
@@ -132,7 +134,17 @@ export function createAttemptActivity(deps: AttemptDeps) {
     // Decrypted before a slot is taken: a value under a key this worker lacks fails here, holding nothing.
     const secrets = signingSecrets(ctx, deps.box, Date.now());
     const auth = openReceiverAuth(deps.box, ctx.auth);
-    const request = buildRequest(ctx, secrets, deps.userAgent, Date.now());
+    // The config's payload template shapes the body before it is signed; one that fails sends nothing.
+    let body: string | undefined;
+    if (ctx.transform !== null) {
+      try {
+        body = await transforms.apply(ctx.transform, { ...standardBody(ctx), orgId: ctx.org_id });
+      } catch (error) {
+        if (error instanceof TransformEvaluationError) throw transformFailure(error.message, known.facts);
+        throw error;
+      }
+    }
+    const request = buildRequest(ctx, secrets, deps.userAgent, Date.now(), body);
     const admitted = await configs.admitAttempt({
       orgId: ctx.org_id,
       configId: ctx.config_id,
@@ -169,7 +181,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     let result: PostResult | undefined;
     let failure: DeliveryNetworkError | undefined;
     try {
-      result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth });
+      result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth, claims: { jti: ctx.delivery_id, sub: ctx.org_id } });
     } catch (error) {
       if (!(error instanceof DeliveryNetworkError)) {
         await deliveries.releaseLease(attemptToken).catch(() => undefined);

@@ -53,6 +53,14 @@ export function answerFailure(outcome: Exclude<AttemptOutcome, { kind: 'delivere
       return ApplicationFailure.create({ type: FailureType.GONE, message: 'endpoint answered 410 Gone; config disabled', details, nonRetryable: true });
     case 'window_spent':
       return ApplicationFailure.create({ type: FailureType.WINDOW_SPENT, message: `retry window spent; last error: ${message}`, details, nonRetryable: true });
+    case 'attempts_spent':
+      // Ends the window as a spent one does: a dead letter, retryable by a person for another window.
+      return ApplicationFailure.create({
+        type: FailureType.WINDOW_SPENT,
+        message: `all ${outcome.maxAttempts} attempts of the config's retry policy made; last error: ${message}`,
+        details,
+        nonRetryable: true,
+      });
     case 'retry':
       // The wait is always given: the server's own backoff would count held-back waits as attempts.
       return ApplicationFailure.create({
@@ -62,6 +70,11 @@ export function answerFailure(outcome: Exclude<AttemptOutcome, { kind: 'delivere
         nextRetryDelay: outcome.delayMs,
       });
   }
+}
+
+/** The config's payload template failed: nothing was sent, and sending again would fail the same way. */
+export function transformFailure(message: string, facts: AttemptFacts): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.TRANSFORM_FAILED, message, details: [facts], nonRetryable: true });
 }
 
 /** An attempt that could not be made: retried after its wait, or the end of the window. */

@@ -16,7 +16,9 @@ export type AttemptOutcome =
   /** Retried after `delayMs`, which ends inside the window. */
   | { kind: 'retry'; delayMs: number }
   /** The next attempt would start after the window ends. */
-  | { kind: 'window_spent'; delayMs: number };
+  | { kind: 'window_spent'; delayMs: number }
+  /** The config's `maxAttempts` HTTP attempts of this window are made. */
+  | { kind: 'attempts_spent'; maxAttempts: number };
 
 export interface AnswerFacts {
   /** null when no HTTP answer came back. */
@@ -40,6 +42,8 @@ export function classifyAnswer(facts: AnswerFacts): AttemptOutcome {
   if (isSuccess(facts.statusCode)) return { kind: 'delivered' };
   if (facts.statusCode === 410) return { kind: 'gone' };
   if (facts.errorClass === 'destination_blocked') return { kind: 'blocked' };
+  const { maxAttempts } = facts.retry;
+  if (maxAttempts !== undefined && facts.realAttempts >= maxAttempts) return { kind: 'attempts_spent', maxAttempts };
   const delayMs = retryDelay(facts.retry, facts.realAttempts, facts.retryAfterMs);
   return facts.now + delayMs < facts.windowEndsAt ? { kind: 'retry', delayMs } : { kind: 'window_spent', delayMs };
 }

@@ -27,9 +27,9 @@ export function signingSecrets(ctx: DeliveryContext & { secret: string }, box: S
   return secrets;
 }
 
-/** `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events. */
-export function buildRequest(ctx: DeliveryContext & { url: string }, secrets: string[], userAgent: string, now: number): DeliveryRequest {
-  const body = JSON.stringify({
+/** The body sent without a transform. `eventId` and `timestamp` let a receiver dedupe and order: deliveries are not ordered across events. */
+export function standardBody(ctx: DeliveryContext): { type: string; eventId: string; timestamp: string; data: unknown; [field: string]: unknown } {
+  return {
     type: ctx.event_name,
     eventId: ctx.event_id,
     timestamp: ctx.event_created_at.toISOString(),
@@ -38,7 +38,17 @@ export function buildRequest(ctx: DeliveryContext & { url: string }, secrets: st
       ? { source: ctx.envelope.source, detailType: ctx.envelope.detailType, bus: ctx.envelope.bus, time: ctx.envelope.time, resources: ctx.envelope.resources }
       : {}),
     data: ctx.data,
-  });
+  };
+}
+
+/** The signed request; `body` is the config's transform of the event when it has one, signed as sent. */
+export function buildRequest(
+  ctx: DeliveryContext & { url: string },
+  secrets: string[],
+  userAgent: string,
+  now: number,
+  body: string = JSON.stringify(standardBody(ctx)),
+): DeliveryRequest {
   const timestamp = Math.floor(now / 1000);
   const custom = Object.fromEntries(Object.entries(ctx.headers ?? {}).filter(([name]) => !RESERVED_HEADER.test(name)));
   return {

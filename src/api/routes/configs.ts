@@ -8,10 +8,22 @@ import { type Db, type Pool, withTransaction } from '../../db/pool';
 import { announceConfigDisabled } from '../../delivery/config-health';
 import type { DeliveryRef } from '../../delivery/dispatcher';
 import type { Publisher } from '../../delivery/publisher';
+import { compileTransform, type Transform, TransformCompileError } from '../../delivery/transform';
+import type { RetryPolicyInput } from '../../shared/retry-policy';
 import { NotFoundError, ValidationError } from '../errors';
+import { importJwtKey, JwtKeyError } from '../../activities/jwt-auth';
 import { openReceiverAuth } from '../../activities/receiver-auth';
 import { secretBoxFor } from '../../secrets/encryption';
-import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody, type ReceiverAuth } from '../validation';
+import {
+  configParams,
+  listQuery,
+  orgParams,
+  parseInput,
+  patchConfigBody,
+  putConfigBody,
+  type ReceiverAuth,
+  retryPolicyErrors,
+} from '../validation';
 import { configView } from '../views';
 
 async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
@@ -35,9 +47,32 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   maxPerSecond: row.max_per_second,
   auth: row.auth,
   filter: row.filter,
+  transform: row.transform,
+  retryPolicy: row.retry_policy,
 });
 
-type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
+/** A transform is compiled when stored: one that does not compile gets 422 naming its position. */
+export function assertTransformCompiles(transform: Transform | null | undefined, field = 'transform'): void {
+  if (transform === null || transform === undefined) return;
+  try {
+    compileTransform(transform);
+  } catch (error) {
+    if (error instanceof TransformCompileError) throw new ValidationError([{ field, message: error.message }]);
+    throw error;
+  }
+}
+
+type ConfigsConfig = Pick<
+  Config,
+  | 'SECRET_ROTATION_OVERLAP'
+  | 'ALLOWED_PRIVATE_CIDRS'
+  | 'REQUIRE_HTTPS'
+  | 'ENCRYPTION_KEY'
+  | 'ENCRYPTION_PREVIOUS_KEYS'
+  | 'RETRY_POLICY_MIN_INTERVAL'
+  | 'RETRY_POLICY_MAX_WINDOW'
+  | 'RETRY_POLICY_MAX_ATTEMPTS'
+>;
 
 export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: ConfigsConfig }): Router {
   const router = Router();
@@ -54,6 +89,25 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
   const assertAuthDestination = (auth: ReceiverAuth | null | undefined): void => {
     if (auth?.type === 'oauth2') assertDestination(auth.tokenUrl, 'auth.tokenUrl');
   };
+  const retryBounds = {
+    minIntervalMs: deps.config.RETRY_POLICY_MIN_INTERVAL,
+    maxWindowMs: deps.config.RETRY_POLICY_MAX_WINDOW,
+    maxAttempts: deps.config.RETRY_POLICY_MAX_ATTEMPTS,
+  };
+  const assertRetryPolicy = (policy: RetryPolicyInput | null | undefined): void => {
+    const errors = policy ? retryPolicyErrors(policy, retryBounds) : [];
+    if (errors.length > 0) throw new ValidationError(errors);
+  };
+  /** A JWT key that cannot sign with its algorithm is refused when stored, not at the first delivery. */
+  const assertJwtKey = async (auth: ReceiverAuth | null | undefined): Promise<void> => {
+    if (auth?.type !== 'jwt') return;
+    try {
+      await importJwtKey(auth);
+    } catch (error) {
+      if (error instanceof JwtKeyError) throw new ValidationError([{ field: 'auth.key', message: error.message }]);
+      throw error;
+    }
+  };
   const queries = createConfigQueries(deps.pool);
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
@@ -67,6 +121,9 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const body = parseInput(putConfigBody, req.body);
     assertDestination(body.url);
     assertAuthDestination(body.auth);
+    await assertJwtKey(body.auth);
+    assertTransformCompiles(body.transform);
+    assertRetryPolicy(body.retry);
     await assertRegistered(deps.pool, body.eventNames);
     const fields: ConfigFields = {
       url: body.url,
@@ -79,6 +136,8 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
       maxPerSecond: body.maxPerSecond,
       auth: sealAuth(body.auth),
       filter: body.filter,
+      transform: body.transform,
+      retryPolicy: body.retry,
     };
     const generated = body.secret ?? generateSecret();
     const sealed = box.encrypt(generated);
@@ -123,16 +182,20 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
     const patch = parseInput(patchConfigBody, req.body);
     assertDestination(patch.url);
     assertAuthDestination(patch.auth);
+    await assertJwtKey(patch.auth);
+    assertTransformCompiles(patch.transform);
+    assertRetryPolicy(patch.retry);
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
       const txQueries = createConfigQueries(client);
       const current = await txQueries.getConfigForUpdate(orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
       if (patch.eventNames) await assertRegistered(client, patch.eventNames);
-      const { auth, ...changes } = patch;
+      const { auth, retry, ...changes } = patch;
       const fields: ConfigFields = {
         ...fieldsOf(current),
         ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
         ...(auth !== undefined ? { auth: sealAuth(auth) } : {}),
+        ...(retry !== undefined ? { retryPolicy: retry } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
       const { config } = await txQueries.putConfig(orgId, configId, fields, null, current.secret);
