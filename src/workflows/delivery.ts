@@ -384,16 +384,16 @@ function attemptFacts(error: unknown): { statusCode: number | null; attempt: num
 
 /** The reason recorded on a dead letter: the last failure and why retrying stopped. */
 function describeFailure(error: unknown): string {
-  if (error instanceof ActivityFailure) {
-    const cause = error.cause;
-    if (cause instanceof ApplicationFailure) {
-      if (cause.type === FailureType.WINDOW_SPENT) return cause.message;
-      return NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '') || cause.nonRetryable
-        ? `${cause.type ?? 'Error'}: ${cause.message}`
-        : `retry window spent; last error: ${cause.message}`;
-    }
-    if (cause instanceof TimeoutFailure) return 'retry window spent';
-    return cause?.message ?? error.message;
+  // The activity's own failure, found through the chain: a local activity's failure may reach the
+  // workflow without an ActivityFailure around it.
+  if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) return 'retry window spent';
+  const cause = applicationFailureOf(error);
+  if (cause) {
+    if (cause.type === FailureType.WINDOW_SPENT) return cause.message;
+    return NON_RETRYABLE_FAILURE_TYPES.includes(cause.type ?? '') || cause.nonRetryable
+      ? `${cause.type ?? 'Error'}: ${cause.message}`
+      : `retry window spent; last error: ${cause.message}`;
   }
+  if (error instanceof ActivityFailure) return error.cause?.message ?? error.message;
   return error instanceof Error ? error.message : String(error);
 }
