@@ -40,7 +40,7 @@ export async function startService(deps: { config: Config; pool: Pool; logger: L
   if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);
   const workerDone = worker.run();
 
-  const app = createApp({ pool, temporal: client, config, logger });
+  const app = createApp({ pool, temporal: client, config, logger, http });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(deps.port ?? config.PORT, deps.host ?? config.HOST, () => resolve(s));
     s.once('error', reject);

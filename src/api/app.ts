@@ -9,6 +9,11 @@ import { createDeliveryDispatcher } from '../delivery/dispatcher';
 import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requireOrgAccess, requirePublish } from './auth';
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
+import { createTestSender } from '../delivery/test-send';
+import { destinationGuardFor } from '../activities/destination-guard';
+import { createHttpClient, type HttpClient } from '../activities/http';
+import { secretBoxFor } from '../secrets/encryption';
+import { USER_AGENT } from '../version';
 import { apiKeysRouter } from './routes/api-keys';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
@@ -21,6 +26,8 @@ export interface AppDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
+  /** Sends test sends; one guarded by the configuration's destination rules is made when not given. */
+  http?: HttpClient;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -45,6 +52,8 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
+  const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
+  const testSender = createTestSender({ pool: deps.pool, http, box: secretBoxFor(config), publisher, userAgent: USER_AGENT, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -94,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(apiKeysRouter(deps));
   app.use(eventTypesRouter(deps));
-  app.use(configsRouter({ ...deps, publisher }));
+  app.use(configsRouter({ ...deps, publisher, testSender }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
 

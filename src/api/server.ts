@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { destinationGuardFor } from '../activities/destination-guard';
+import { createHttpClient } from '../activities/http';
 import { createApp } from './app';
 import { closeServer } from './server-lifecycle';
 
@@ -12,14 +14,15 @@ async function main(): Promise<void> {
   // Lazy: the API starts, and answers 503 where needed, while Temporal is still unreachable.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ pool, temporal, config, logger });
+  const http = createHttpClient({ guard: destinationGuardFor(config) });
+  const app = createApp({ pool, temporal, config, logger, http });
   const server = app.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'API listening'));
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'API shutting down');
       void closeServer(server)
-        .then(() => Promise.allSettled([connection.close(), pool.end()]))
+        .then(() => Promise.allSettled([connection.close(), http.close(), pool.end()]))
         .then(() => process.exit(0));
     });
   }

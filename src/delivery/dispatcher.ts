@@ -4,6 +4,7 @@ import { type Config, retrySettings } from '../config';
 import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
+  deliveryWorkflowId,
   type DeliveryWorkflowInput,
   retrySignal,
   type RetryRequest,
@@ -26,14 +27,15 @@ export const deliveryRefOf = (row: {
   org_id: string;
   config_id: string;
   event_name: string;
-  workflow_id: string;
+  /** Null only for a test send, which has no workflow and is never started or retried. */
+  workflow_id: string | null;
 }): DeliveryRef => ({
   deliveryId: row.delivery_id,
   eventId: row.event_id,
   orgId: row.org_id,
   configId: row.config_id,
   eventName: row.event_name,
-  workflowId: row.workflow_id,
+  workflowId: row.workflow_id ?? deliveryWorkflowId(row.delivery_id),
 });
 
 /**

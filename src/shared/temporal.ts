@@ -20,7 +20,8 @@ export const CONFIG_DISABLED_EVENT = 'webhook.config.disabled';
 
 export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
 
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired'] as const;
+/** `failed` is taken by test sends only (migrations/010_test_sends.sql): a delivery workflow never sets it. */
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const searchAttributes = {

@@ -8,10 +8,11 @@ import { type Db, type Pool, withTransaction } from '../../db/pool';
 import { announceConfigDisabled } from '../../delivery/config-health';
 import type { DeliveryRef } from '../../delivery/dispatcher';
 import type { Publisher } from '../../delivery/publisher';
+import type { TestSender } from '../../delivery/test-send';
 import { NotFoundError, ValidationError } from '../errors';
 import { openReceiverAuth } from '../../activities/receiver-auth';
 import { secretBoxFor } from '../../secrets/encryption';
-import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody, type ReceiverAuth } from '../validation';
+import { configParams, listQuery, orgParams, parseInput, patchConfigBody, putConfigBody, type ReceiverAuth, testSendBody } from '../validation';
 import { configView } from '../views';
 
 async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
@@ -38,7 +39,7 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
 
 type ConfigsConfig = Pick<Config, 'SECRET_ROTATION_OVERLAP' | 'ALLOWED_PRIVATE_CIDRS' | 'REQUIRE_HTTPS' | 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'>;
 
-export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: ConfigsConfig }): Router {
+export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSender: TestSender; config: ConfigsConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
   const guard = destinationGuardFor(deps.config);
@@ -155,6 +156,13 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
       secret,
       previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
     });
+  });
+
+  /** One signed POST now, through the delivery path; answers what the receiver answered, whatever it was. */
+  router.post('/webhooks/:orgId/configs/:configId/test', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const body = parseInput(testSendBody, req.body ?? {});
+    res.json(await deps.testSender.send({ orgId, configId, ...body }));
   });
 
   return router;
