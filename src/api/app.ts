@@ -14,6 +14,7 @@ import { destinationGuardFor } from '../activities/destination-guard';
 import { createHttpClient, type HttpClient } from '../activities/http';
 import { secretBoxFor } from '../secrets/encryption';
 import { USER_AGENT } from '../version';
+import { createMetrics, type Metrics } from '../observability/metrics';
 import { apiKeysRouter } from './routes/api-keys';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
@@ -28,7 +29,15 @@ export interface AppDeps {
   logger: Logger;
   /** Sends test sends; one guarded by the configuration's destination rules is made when not given. */
   http?: HttpClient;
+  /** Where publish timings are counted; a registry of the app's own when not given. */
+  metrics?: Metrics;
 }
+
+/** The publish routes whose answers `webhook_publish_duration_seconds` times, by their pattern. */
+const PUBLISH_ROUTES: readonly [RegExp, string][] = [
+  [/^\/events\/?$/, '/events'],
+  [/^\/webhooks\/[^/]+\/events\/?$/, '/webhooks/:orgId/events'],
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Deeper bodies are refused before any handler walks them (schema validation, storage, signing). */
@@ -50,6 +59,7 @@ export function jsonDepth(value: unknown): number {
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger });
   const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
@@ -67,8 +77,10 @@ export function createApp(deps: AppDeps): Express {
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
+    const route = req.method === 'POST' ? PUBLISH_ROUTES.find(([pattern]) => pattern.test(req.path))?.[1] : undefined;
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (route) metrics.observePublish(route, res.statusCode, durationMs / 1000);
       logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
     });
     next();

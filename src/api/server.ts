@@ -5,6 +5,8 @@ import { createLogger } from '../logger';
 import { destinationGuardFor } from '../activities/destination-guard';
 import { createHttpClient } from '../activities/http';
 import { createApp } from './app';
+import { createMetrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/metrics-server';
 import { closeServer } from './server-lifecycle';
 
 async function main(): Promise<void> {
@@ -15,14 +17,17 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const http = createHttpClient({ guard: destinationGuardFor(config) });
-  const app = createApp({ pool, temporal, config, logger, http });
+  const metrics = createMetrics({ processMetrics: true });
+  const app = createApp({ pool, temporal, config, logger, http, metrics });
+  const metricsServer = await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
+  logger.info({ url: metricsServer.url }, 'metrics listening');
   const server = app.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'API listening'));
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'API shutting down');
       void closeServer(server)
-        .then(() => Promise.allSettled([connection.close(), http.close(), pool.end()]))
+        .then(() => Promise.allSettled([connection.close(), http.close(), metricsServer.close(), pool.end()]))
         .then(() => process.exit(0));
     });
   }

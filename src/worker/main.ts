@@ -7,6 +7,8 @@ import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { USER_AGENT } from '../version';
+import { createMetrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/metrics-server';
 import { ensureMaintenanceSchedules } from './schedules';
 import { prepareSearchAttributes } from './search-attributes';
 import { createDeliveryWorker } from './worker';
@@ -14,15 +16,24 @@ import { createDeliveryWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  // The SDK's own worker metrics (task slots, polls, latencies) on a Prometheus port of their own.
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}` } },
+    },
+  });
+  const metrics = createMetrics({ processMetrics: true });
 
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-worker' });
+  metrics.watchHealth(pool, logger);
+  const metricsServer = await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await prepareSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
-  const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT });
+  const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT, metrics });
   const worker = await createDeliveryWorker({ connection, config, activities });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -31,7 +42,10 @@ async function main(): Promise<void> {
       worker.shutdown();
     });
   }
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, metricsUrl: metricsServer.url, temporalMetricsPort: config.TEMPORAL_METRICS_PORT },
+    'worker started',
+  );
   try {
     if (config.MAINTENANCE_SCHEDULES) {
       const schedules = await ensureMaintenanceSchedules(client, config);
@@ -39,7 +53,7 @@ async function main(): Promise<void> {
     }
     await worker.run();
   } finally {
-    await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), pool.end()]);
+    await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), metricsServer.close(), pool.end()]);
     logger.info('worker stopped');
   }
 }

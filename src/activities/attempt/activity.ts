@@ -20,6 +20,7 @@ import { classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from '
 import { type Answer, attemptRecord } from './record';
 import { admission, readiness } from './readiness';
 import { buildRequest, signingSecrets } from './request';
+import { attemptResultOf, type Metrics } from '../../observability/metrics';
 
 /** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
 const LEASE_MARGIN_MS = 15_000;
@@ -70,6 +71,7 @@ export interface AttemptDeps {
   config: Pick<Config, 'CIRCUIT_BREAKER_THRESHOLD' | 'CIRCUIT_BREAKER_COOLDOWN' | 'THROTTLE_RETRY_DELAY'>;
   userAgent: string;
   logger: Logger;
+  metrics: Metrics;
   /** A 410 disables the config: the delivery stops, and so do the config's other deliveries. */
   disableGoneConfig(orgId: string, configId: string): Promise<void>;
 }
@@ -152,6 +154,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         now: Date.now(),
         jitter: Math.random(),
       });
+      deps.metrics.countAttempt('held_back');
       throw heldBackFailure(verdict.decision, wait, known.facts);
     }
 
@@ -173,6 +176,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       failure = error;
     }
     const answer: Answer = { startedAt, durationMs: Date.now() - startedAt.getTime(), result, failure };
+    deps.metrics.countAttempt(attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null), answer.durationMs / 1000);
     const outcome = classifyAnswer({
       statusCode: result?.statusCode ?? null,
       errorClass: failure?.errorClass ?? null,
@@ -188,6 +192,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     const deadline = Math.min(Date.now() + RECORD_RETRY_BUDGET_MS, began + activity.info.startToCloseTimeoutMs - START_TO_CLOSE_MARGIN_MS);
     const attempt = await recordPersistently(record, deadline);
     if (outcome.kind === 'delivered') {
+      deps.metrics.countDelivery('delivered');
       const statusCode = record.statusCode as number;
       if (attempt !== undefined) return { attempt, statusCode, durationMs: answer.durationMs };
       // Received is received: this answer is never re-sent because bookkeeping failed.
