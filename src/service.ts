@@ -13,6 +13,8 @@ import type { Logger } from './logger';
 import { USER_AGENT } from './version';
 import { createMetrics } from './observability/metrics';
 import { startMetricsServer } from './observability/metrics-server';
+import { clientInterceptors } from './observability/temporal-interceptors';
+import type { Tracing } from './observability/tracing';
 import { ensureMaintenanceSchedules } from './worker/schedules';
 import { prepareSearchAttributes } from './worker/search-attributes';
 import { createDeliveryWorker } from './worker/worker';
@@ -40,18 +42,20 @@ export async function startService(deps: {
   port?: number;
   /** Overrides config.METRICS_PORT (0: any free port). */
   metricsPort?: number;
+  /** The process's tracing (src/observability/tracing.ts), when its entry point started it. */
+  tracing?: Tracing;
 }): Promise<RunningService> {
   const { config, pool, logger } = deps;
   // One registry and one metrics port for the API and the worker of this process.
   const metrics = createMetrics({ processMetrics: true });
   metrics.watchHealth(pool, logger);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors() });
   await prepareSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT, metrics });
-  const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities });
+  const worker = await createDeliveryWorker({ connection: nativeConnection, config, activities, tracing: deps.tracing });
   if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);
   const workerDone = worker.run();
 

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { trace } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +16,7 @@ import { createHttpClient, type HttpClient } from '../activities/http';
 import { secretBoxFor } from '../secrets/encryption';
 import { USER_AGENT } from '../version';
 import { createMetrics, type Metrics } from '../observability/metrics';
+import { addLogFields, withLogFields } from '../observability/log-context';
 import { apiKeysRouter } from './routes/api-keys';
 import { configsRouter } from './routes/configs';
 import { deliveriesRouter } from './routes/deliveries';
@@ -78,13 +80,29 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     const route = req.method === 'POST' ? PUBLISH_ROUTES.find(([pattern]) => pattern.test(req.path))?.[1] : undefined;
+    // The server span of this request (HTTP instrumentation): named by its route pattern once routed.
+    const span = trace.getActiveSpan();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (route) metrics.observePublish(route, res.statusCode, durationMs / 1000);
-      logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
+      const pattern = (req.route as { path?: unknown } | undefined)?.path;
+      if (span && typeof pattern === 'string') {
+        span.updateName(`${req.method} ${pattern}`);
+        span.setAttribute('http.route', pattern);
+      }
+      span?.setAttribute('webhook.request_id', requestId);
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
     });
-    next();
+    // Every log line of this request, and of the workflows and activities it starts, names it.
+    withLogFields({ requestId }, next);
   });
+  // Ids in the path are log fields too, once known.
+  for (const path of ['/webhooks/:orgId', '/webhooks/:orgId/configs/:configId', '/webhooks/:orgId/deliveries/:deliveryId']) {
+    app.use(path, (req, _res, next) => {
+      addLogFields(req.params as Record<string, string>);
+      next();
+    });
+  }
 
   app.use(healthRouter(deps));
 

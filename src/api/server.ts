@@ -1,3 +1,5 @@
+// First: the HTTP instrumentations hook the loading of the modules they trace.
+import '../observability/instrument';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
@@ -7,15 +9,18 @@ import { createHttpClient } from '../activities/http';
 import { createApp } from './app';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';
+import { clientInterceptors } from '../observability/temporal-interceptors';
+import { startTracing } from '../observability/tracing';
 import { closeServer } from './server-lifecycle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
+  const tracing = startTracing(config, { role: 'api' });
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-api' });
   // Lazy: the API starts, and answers 503 where needed, while Temporal is still unreachable.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors() });
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const metrics = createMetrics({ processMetrics: true });
   const app = createApp({ pool, temporal, config, logger, http, metrics });
@@ -27,7 +32,7 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       logger.info({ signal }, 'API shutting down');
       void closeServer(server)
-        .then(() => Promise.allSettled([connection.close(), http.close(), metricsServer.close(), pool.end()]))
+        .then(() => Promise.allSettled([connection.close(), http.close(), metricsServer.close(), pool.end(), tracing.shutdown()]))
         .then(() => process.exit(0));
     });
   }

@@ -10,6 +10,8 @@
  * Besides the service's own settings (src/config.ts) it reads TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT
  * (the dev server's ports, 7233 and 8233) and DEV_DATA_DIR (its state, .data in the project).
  */
+// First: the HTTP instrumentations hook the loading of the modules they trace.
+import '../observability/instrument';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { startService } from '../service';
+import { startTracing } from '../observability/tracing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
 import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './dev-server-record';
 import { loadOrCreateDevSecrets } from './dev-secrets';
@@ -127,7 +130,9 @@ async function main(): Promise<void> {
     const { applied } = await migrate(pool);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
 
-    const service = await startService({ config, pool, logger });
+    const tracing = startTracing(config, { role: 'service' });
+    stops.push(() => tracing.shutdown());
+    const service = await startService({ config, pool, logger, tracing });
     stops.push(() => service.stop());
     service.workerDone.catch((error: unknown) => {
       console.error('worker stopped unexpectedly', error);

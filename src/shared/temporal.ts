@@ -18,6 +18,12 @@ export const retentionScheduleId = (taskQueue: string): string => `webhooks-rete
 /** The event the service publishes when it disables a failing config. */
 export const CONFIG_DISABLED_EVENT = 'webhook.config.disabled';
 
+/**
+ * Temporal header carrying the log fields (requestId and the delivery's ids) from the API that starts a
+ * workflow, through the workflow, to each of its activities. Ids only, never a payload or a secret.
+ */
+export const LOG_FIELDS_HEADER = 'webhook-log-fields';
+
 export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
 
 /** `failed` is taken by test sends only (migrations/010_test_sends.sql): a delivery workflow never sets it. */

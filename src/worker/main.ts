@@ -1,3 +1,5 @@
+// First: the HTTP instrumentations hook the loading of the modules they trace.
+import '../observability/instrument';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -9,6 +11,8 @@ import { createLogger } from '../logger';
 import { USER_AGENT } from '../version';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';
+import { clientInterceptors } from '../observability/temporal-interceptors';
+import { startTracing } from '../observability/tracing';
 import { ensureMaintenanceSchedules } from './schedules';
 import { prepareSearchAttributes } from './search-attributes';
 import { createDeliveryWorker } from './worker';
@@ -16,6 +20,7 @@ import { createDeliveryWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
+  const tracing = startTracing(config, { role: 'worker' });
   // The SDK's own worker metrics (task slots, polls, latencies) on a Prometheus port of their own.
   Runtime.install({
     telemetryOptions: {
@@ -31,10 +36,10 @@ async function main(): Promise<void> {
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors() });
   await prepareSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
   const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT, metrics });
-  const worker = await createDeliveryWorker({ connection, config, activities });
+  const worker = await createDeliveryWorker({ connection, config, activities, tracing });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), metricsServer.close(), pool.end()]);
+    await tracing.shutdown().catch(() => undefined);
     logger.info('worker stopped');
   }
 }

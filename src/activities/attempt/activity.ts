@@ -2,6 +2,7 @@
  * The attempt activity: glue between Postgres, the receiver and Temporal. Each decision is a plain
  * step of its own (readiness, outcome, request, record, failures).
  */
+import { trace } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -176,6 +177,15 @@ export function createAttemptActivity(deps: AttemptDeps) {
       failure = error;
     }
     const answer: Answer = { startedAt, durationMs: Date.now() - startedAt.getTime(), result, failure };
+    // The attempt's span (the activity run): its ids and what the receiver answered; nothing of the payload.
+    trace.getActiveSpan()?.setAttributes({
+      'webhook.delivery_id': ctx.delivery_id,
+      'webhook.event_id': ctx.event_id,
+      'webhook.org_id': ctx.org_id,
+      'webhook.config_id': ctx.config_id,
+      'webhook.attempt.result': attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null),
+      ...(result ? { 'http.response.status_code': result.statusCode } : {}),
+    });
     deps.metrics.countAttempt(attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null), answer.durationMs / 1000);
     const outcome = classifyAnswer({
       statusCode: result?.statusCode ?? null,
