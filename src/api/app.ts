@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
         span.setAttribute('http.route', pattern);
       }
       span?.setAttribute('webhook.request_id', requestId);
-      logger.debug({ method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
+      logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
     });
     // Every log line of this request, and of the workflows and activities it starts, names it.
     withLogFields({ requestId }, next);

@@ -199,6 +199,8 @@ export function createAttemptActivity(deps: AttemptDeps) {
     });
 
     const record = attemptRecord(ctx, answer, outcome, circuit, attemptToken, Date.now());
+    // The delivery's ids and the request that published it come from the activity's log fields.
+    deps.logger.debug({ statusCode: record.statusCode, errorClass: record.errorClass, durationMs: answer.durationMs, outcome: outcome.kind }, 'attempt');
     const deadline = Math.min(Date.now() + RECORD_RETRY_BUDGET_MS, began + activity.info.startToCloseTimeoutMs - START_TO_CLOSE_MARGIN_MS);
     const attempt = await recordPersistently(record, deadline);
     if (outcome.kind === 'delivered') {
