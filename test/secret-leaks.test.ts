@@ -1,7 +1,11 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
+import { startTracing, type Tracing } from '../src/observability/tracing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
@@ -9,12 +13,17 @@ import { type Stack, startStack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from 
 
 /**
  * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
- * out of every log line (at trace level), and out of the workflow histories Temporal keeps.
+ * out of every log line (at trace level), out of the workflow histories Temporal keeps, out of the
+ * metrics text, out of every span attribute (the traces of this process go to an in-memory exporter),
+ * and out of the answers of test sends.
  */
 let db: TestDatabase;
 let stack: Stack;
 const logs: string[] = [];
 const receivers: Receiver[] = [];
+const spans = new InMemorySpanExporter();
+const undici = new UndiciInstrumentation();
+let tracing: Tracing;
 
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
 const bearerToken = `bearer-${randomBytes(12).toString('hex')}`;
@@ -42,10 +51,18 @@ beforeAll(async () => {
       done();
     },
   });
-  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink) });
+  tracing = startTracing({ OTEL_SERVICE_NAME: 'secret-leaks', OTEL_EXPORTER_OTLP_ENDPOINT: undefined }, { role: 'service', exporter: spans });
+  undici.enable();
+  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink), tracing });
 });
 afterAll(async () => {
   await stack.stop();
+  // Tracing is global to the process: later test files run without it.
+  undici.disable();
+  await tracing.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
   await Promise.all(receivers.map((r) => r.close()));
   await db.drop();
 });
@@ -64,7 +81,7 @@ async function historyText(client: Client, workflowId: string): Promise<string> 
   return textOf(history).join('\n');
 }
 
-test('a delivery with every kind of credential leaves no secret in Postgres, the logs or the history', async () => {
+test('a delivery with every kind of credential leaves no secret in Postgres, the logs, the history, the metrics, the traces or a test send', async () => {
   const ok = await startReceiver(respondWith(200, {}, 'ok'));
   const failing = await startReceiver(respondWith(500, {}, 'down'));
   const tokens = await startReceiver(
@@ -106,7 +123,33 @@ test('a delivery with every kind of credential leaves no secret in Postgres, the
   expect(histories.join('\n')).toContain(byConfig.basic.deliveryId);
   expect(logs.length).toBeGreaterThan(0);
 
-  const places = { postgres: stored.join('\n'), logs: logs.join(''), history: histories.join('\n') };
+  // A test send to each config answers with its attempt: none of the credentials it was sent with.
+  const testSends: string[] = [];
+  for (const configId of Object.keys(configs)) {
+    const answer = await stack.api('POST', `/webhooks/${org}/configs/${configId}/test`, {});
+    expect(answer.status).toBe(200);
+    testSends.push(JSON.stringify(answer.body));
+  }
+  expect(ok.requests.length).toBeGreaterThanOrEqual(4);
+
+  const metrics = await (await fetch(stack.metricsUrl)).text();
+  expect(metrics).toContain('webhook_attempts_total');
+
+  await tracing.spanProcessor.forceFlush();
+  const finished = spans.getFinishedSpans();
+  expect(finished.map((span) => span.name)).toEqual(expect.arrayContaining(['publish', 'RunWorkflow:deliveryWorkflow', 'RunActivity:attemptDelivery', 'POST']));
+  const traceText = JSON.stringify(
+    finished.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, resource: span.resource.attributes })),
+  );
+
+  const places = {
+    postgres: stored.join('\n'),
+    logs: logs.join(''),
+    history: histories.join('\n'),
+    metrics,
+    traces: traceText,
+    testSends: testSends.join('\n'),
+  };
   for (const [place, text] of Object.entries(places)) {
     for (const [name, value] of Object.entries(forbidden())) {
       expect({ place, name, found: text.includes(value) }).toEqual({ place, name, found: false });

@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../../src/config';
 import type { Pool } from '../../src/db/pool';
 import type { Logger } from '../../src/logger';
 import { startService } from '../../src/service';
+import type { Tracing } from '../../src/observability/tracing';
 import { testEnv } from '../setup/test-env';
 import type { TestDatabase } from './database';
 
@@ -103,11 +104,11 @@ export async function callApi<T>(baseUrl: string, method: string, path: string, 
 export async function startStack(
   db: TestDatabase,
   env: Record<string, string> = {},
-  options: { logger?: (config: Config) => Logger; pool?: Pool } = {},
+  options: { logger?: (config: Config) => Logger; pool?: Pool; tracing?: Tracing } = {},
 ): Promise<Stack> {
   const config = testConfig(db, env);
   const logger = options.logger?.(config) ?? pino({ level: config.LOG_LEVEL });
-  const service = await startService({ config, pool: options.pool ?? db.pool, logger, host: '127.0.0.1', port: 0, metricsPort: 0 });
+  const service = await startService({ config, pool: options.pool ?? db.pool, logger, host: '127.0.0.1', port: 0, metricsPort: 0, tracing: options.tracing });
   return {
     config,
     baseUrl: service.baseUrl,
