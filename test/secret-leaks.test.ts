@@ -1,10 +1,11 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
+import { createInstrumentations } from '../src/observability/instrumentations';
 import { startTracing, type Tracing } from '../src/observability/tracing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
@@ -22,7 +23,7 @@ let stack: Stack;
 const logs: string[] = [];
 const receivers: Receiver[] = [];
 const spans = new InMemorySpanExporter();
-const undici = new UndiciInstrumentation();
+let unregisterInstrumentations: () => void;
 let tracing: Tracing;
 
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -30,6 +31,8 @@ const bearerToken = `bearer-${randomBytes(12).toString('hex')}`;
 const basicPassword = `pw-${randomBytes(12).toString('hex')}`;
 const clientSecret = `cs-${randomBytes(12).toString('hex')}`;
 const accessToken = `at-${randomBytes(12).toString('hex')}`;
+/** A token some receivers take in the query string of their URL. */
+const urlToken = `qt-${randomBytes(12).toString('hex')}`;
 
 const forbidden = (): Record<string, string> => ({
   signingSecret,
@@ -39,6 +42,7 @@ const forbidden = (): Record<string, string> => ({
   basicHeader: Buffer.from(`hooks:${basicPassword}`).toString('base64'),
   clientSecret,
   accessToken,
+  urlToken,
   encryptionKey: TEST_ENCRYPTION_KEY,
   adminKey: TEST_ADMIN_API_KEY,
 });
@@ -52,13 +56,13 @@ beforeAll(async () => {
     },
   });
   tracing = startTracing({ OTEL_SERVICE_NAME: 'secret-leaks', OTEL_EXPORTER_OTLP_ENDPOINT: undefined }, { role: 'service', exporter: spans });
-  undici.enable();
+  unregisterInstrumentations = registerInstrumentations({ instrumentations: createInstrumentations() });
   stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink), tracing });
 });
 afterAll(async () => {
   await stack.stop();
   // Tracing is global to the process: later test files run without it.
-  undici.disable();
+  unregisterInstrumentations();
   await tracing.shutdown();
   trace.disable();
   context.disable();
@@ -92,7 +96,7 @@ test('a delivery with every kind of credential leaves no secret in Postgres, the
   const org = `org-${randomBytes(4).toString('hex')}`;
   expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
   const configs = {
-    bearer: { url: ok.url, secret: signingSecret, auth: { type: 'bearer', token: bearerToken } },
+    bearer: { url: `${ok.url}?token=${urlToken}`, secret: signingSecret, auth: { type: 'bearer', token: bearerToken } },
     basic: { url: failing.url, auth: { type: 'basic', username: 'hooks', password: basicPassword } },
     oauth: { url: ok.url, auth: { type: 'oauth2', tokenUrl: tokens.url.replace('/hook', '/token'), clientId: 'client', clientSecret } },
   };

@@ -10,15 +10,6 @@
  * sends the W3C `traceparent` header with each of them.
  */
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { createInstrumentations } from './instrumentations';
 
-/** Probes and scrapes are not worth a trace each. */
-const UNTRACED_PATHS = /^\/(metrics|livez|readyz|healthz)(\/|\?|$)/;
-
-registerInstrumentations({
-  instrumentations: [
-    new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? '') }),
-    new UndiciInstrumentation(),
-  ],
-});
+registerInstrumentations({ instrumentations: createInstrumentations() });
