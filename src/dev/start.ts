@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       TEMPORAL_UI_URL: uiUrl,
     });
     await assertPortFree(config.PORT, config.HOST, 'API');
+    await assertPortFree(config.METRICS_PORT, config.METRICS_HOST, 'metrics');
     const logger = createLogger(config);
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-dev' });
     stops.push(() => pool.end());
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
         '',
         `temporal-webhooks is ready (${((Date.now() - began) / 1000).toFixed(1)} s)`,
         `  API          ${service.baseUrl}   (try ${service.baseUrl}/readyz)`,
+        `  Metrics      ${service.metricsUrl}`,
         `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
         `  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
         `  Postgres     ${redact(config.DATABASE_URL)} (${database.source})`,
