@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     };
   } else {
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-bench' });
-    const service = await startService({ config, pool, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    const service = await startService({ config, pool, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, metricsPort: 0 });
     worker = service.worker;
     baseUrl = service.baseUrl;
     stop = async () => {

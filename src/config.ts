@@ -109,6 +109,11 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),
   WORKFLOW_BUNDLE_PATH: z.string().optional().describe('Prebuilt workflow bundle; unset means bundle from source'),
+  METRICS_PORT: integer(9464, 0, 65535).describe('Port of `GET /metrics` (Prometheus), apart from the API\'s; the API and the worker each serve one'),
+  METRICS_HOST: z.string().default('0.0.0.0').describe('Interface the metrics port listens on'),
+  TEMPORAL_METRICS_PORT: integer(9465, 0, 65535).describe('Port of the Temporal SDK\'s own worker metrics (Prometheus, `/metrics`), served by `npm run worker`'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlString.optional().describe('OTLP/HTTP collector base URL (traces go to `/v1/traces`); unset exports no traces'),
+  OTEL_SERVICE_NAME: z.string().min(1).default('temporal-webhooks').describe('`service.name` of exported traces'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
+import { currentLogFields } from './observability/log-context';
 
 export type { Logger };
 
@@ -8,6 +9,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pi
     {
       level: config.LOG_LEVEL,
       base: { service: 'temporal-webhooks' },
+      // requestId, eventId, deliveryId, configId and orgId, where the code that logs runs for one of them.
+      mixin: () => currentLogFields(),
       redact: {
         // Defence in depth: nothing logs these on purpose (see SECURITY.md).
         paths: [

@@ -50,6 +50,7 @@ test('npm start after the launcher was killed stops the dev server it left runni
     TEMPORAL_DEV_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(uiPort),
     PORT: String(apiPort),
+    METRICS_PORT: String(await freePort()),
     HOST: '127.0.0.1',
     TEMPORAL_CLI_PATH: testEnv('temporalCli'),
     WORKFLOW_BUNDLE_PATH: testEnv('workflowBundle'),

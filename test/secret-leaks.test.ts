@@ -1,7 +1,12 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
+import { createInstrumentations } from '../src/observability/instrumentations';
+import { startTracing, type Tracing } from '../src/observability/tracing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
@@ -9,18 +14,25 @@ import { type Stack, startStack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from 
 
 /**
  * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
- * out of every log line (at trace level), and out of the workflow histories Temporal keeps.
+ * out of every log line (at trace level), out of the workflow histories Temporal keeps, out of the
+ * metrics text, out of every span attribute (the traces of this process go to an in-memory exporter),
+ * and out of the answers of test sends.
  */
 let db: TestDatabase;
 let stack: Stack;
 const logs: string[] = [];
 const receivers: Receiver[] = [];
+const spans = new InMemorySpanExporter();
+let unregisterInstrumentations: () => void;
+let tracing: Tracing;
 
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
 const bearerToken = `bearer-${randomBytes(12).toString('hex')}`;
 const basicPassword = `pw-${randomBytes(12).toString('hex')}`;
 const clientSecret = `cs-${randomBytes(12).toString('hex')}`;
 const accessToken = `at-${randomBytes(12).toString('hex')}`;
+/** A token some receivers take in the query string of their URL. */
+const urlToken = `qt-${randomBytes(12).toString('hex')}`;
 
 const forbidden = (): Record<string, string> => ({
   signingSecret,
@@ -30,6 +42,7 @@ const forbidden = (): Record<string, string> => ({
   basicHeader: Buffer.from(`hooks:${basicPassword}`).toString('base64'),
   clientSecret,
   accessToken,
+  urlToken,
   encryptionKey: TEST_ENCRYPTION_KEY,
   adminKey: TEST_ADMIN_API_KEY,
 });
@@ -42,10 +55,18 @@ beforeAll(async () => {
       done();
     },
   });
-  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink) });
+  tracing = startTracing({ OTEL_SERVICE_NAME: 'secret-leaks', OTEL_EXPORTER_OTLP_ENDPOINT: undefined }, { role: 'service', exporter: spans });
+  unregisterInstrumentations = registerInstrumentations({ instrumentations: createInstrumentations() });
+  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink), tracing });
 });
 afterAll(async () => {
   await stack.stop();
+  // Tracing is global to the process: later test files run without it.
+  unregisterInstrumentations();
+  await tracing.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
   await Promise.all(receivers.map((r) => r.close()));
   await db.drop();
 });
@@ -64,7 +85,7 @@ async function historyText(client: Client, workflowId: string): Promise<string> 
   return textOf(history).join('\n');
 }
 
-test('a delivery with every kind of credential leaves no secret in Postgres, the logs or the history', async () => {
+test('a delivery with every kind of credential leaves no secret in Postgres, the logs, the history, the metrics, the traces or a test send', async () => {
   const ok = await startReceiver(respondWith(200, {}, 'ok'));
   const failing = await startReceiver(respondWith(500, {}, 'down'));
   const tokens = await startReceiver(
@@ -75,7 +96,7 @@ test('a delivery with every kind of credential leaves no secret in Postgres, the
   const org = `org-${randomBytes(4).toString('hex')}`;
   expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
   const configs = {
-    bearer: { url: ok.url, secret: signingSecret, auth: { type: 'bearer', token: bearerToken } },
+    bearer: { url: `${ok.url}?token=${urlToken}`, secret: signingSecret, auth: { type: 'bearer', token: bearerToken } },
     basic: { url: failing.url, auth: { type: 'basic', username: 'hooks', password: basicPassword } },
     oauth: { url: ok.url, auth: { type: 'oauth2', tokenUrl: tokens.url.replace('/hook', '/token'), clientId: 'client', clientSecret } },
   };
@@ -106,7 +127,33 @@ test('a delivery with every kind of credential leaves no secret in Postgres, the
   expect(histories.join('\n')).toContain(byConfig.basic.deliveryId);
   expect(logs.length).toBeGreaterThan(0);
 
-  const places = { postgres: stored.join('\n'), logs: logs.join(''), history: histories.join('\n') };
+  // A test send to each config answers with its attempt: none of the credentials it was sent with.
+  const testSends: string[] = [];
+  for (const configId of Object.keys(configs)) {
+    const answer = await stack.api('POST', `/webhooks/${org}/configs/${configId}/test`, {});
+    expect(answer.status).toBe(200);
+    testSends.push(JSON.stringify(answer.body));
+  }
+  expect(ok.requests.length).toBeGreaterThanOrEqual(4);
+
+  const metrics = await (await fetch(stack.metricsUrl)).text();
+  expect(metrics).toContain('webhook_attempts_total');
+
+  await tracing.spanProcessor.forceFlush();
+  const finished = spans.getFinishedSpans();
+  expect(finished.map((span) => span.name)).toEqual(expect.arrayContaining(['publish', 'RunWorkflow:deliveryWorkflow', 'RunActivity:attemptDelivery', 'POST']));
+  const traceText = JSON.stringify(
+    finished.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, resource: span.resource.attributes })),
+  );
+
+  const places = {
+    postgres: stored.join('\n'),
+    logs: logs.join(''),
+    history: histories.join('\n'),
+    metrics,
+    traces: traceText,
+    testSends: testSends.join('\n'),
+  };
   for (const [place, text] of Object.entries(places)) {
     for (const [name, value] of Object.entries(forbidden())) {
       expect({ place, name, found: text.includes(value) }).toEqual({ place, name, found: false });

@@ -10,6 +10,7 @@ import { createAttemptActivity } from './attempt/activity';
 import { createMaintenanceActivities } from './maintenance';
 import type { HttpClient } from './http';
 import { secretBoxFor } from '../secrets/encryption';
+import { createMetrics, type Metrics } from '../observability/metrics';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   temporal: Client;
   logger: Logger;
   userAgent: string;
+  /** Where attempts and final statuses are counted; a registry of their own when not given. */
+  metrics?: Metrics;
 }
 
 export type { AttemptInput, AttemptResult } from './attempt/activity';
@@ -30,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
   const health = createConfigHealth({ pool: deps.pool, publisher, config: deps.config, logger: deps.logger });
   // Secrets are read from Postgres and decrypted here, per attempt: they never travel through Temporal.
   const box = secretBoxFor(deps.config);
+  const metrics = deps.metrics ?? createMetrics();
 
   return {
     ...createAttemptActivity({
@@ -39,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
       config: deps.config,
       userAgent: deps.userAgent,
       logger: deps.logger,
+      metrics,
       disableGoneConfig: (orgId, configId) => health.disableConfig(orgId, configId, 'gone'),
     }),
 
@@ -48,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
      */
     async recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: string }) {
       const row = await health.recordDeadLetter({ ...input, expiresAt: new Date(input.expiresAt) });
+      metrics.countDelivery('dead_lettered');
       return { attemptCount: row?.attempt_count ?? 0, lastError: row?.last_error ?? null };
     },
 
@@ -57,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async markExpired(input: { deliveryId: string }): Promise<void> {
       await deadLetters.markExpired(input.deliveryId);
+      metrics.countDelivery('expired');
     },
 
     ...createMaintenanceActivities({ pool: deps.pool, config: deps.config, dispatcher, recordDeadLetter: health.recordDeadLetter, logger: deps.logger }),

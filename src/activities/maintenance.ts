@@ -6,7 +6,7 @@ import { createRetentionQueries, type HistoryPurge } from '../db/retention';
 import type { ConfigHealth } from '../delivery/config-health';
 import { type DeliveryDispatcher, deliveryRefOf } from '../delivery/dispatcher';
 import type { Logger } from '../logger';
-import type { ReconcileResult, RetentionResult } from '../shared/temporal';
+import { deliveryWorkflowId, type ReconcileResult, type RetentionResult } from '../shared/temporal';
 
 
 const RECONCILE_BATCH = 500;
@@ -58,7 +58,7 @@ export function createMaintenanceActivities(deps: {
       while (next < rows.length && unreachable === undefined) {
         const row = rows[next++];
         try {
-          const run = await deps.dispatcher.inspect(row.workflow_id);
+          const run = await deps.dispatcher.inspect(row.workflow_id ?? deliveryWorkflowId(row.delivery_id));
           if (run.kind === 'abnormal') {
             await deps.recordDeadLetter({ deliveryId: row.delivery_id, reason: run.reason, expiresAt: new Date(Date.now() + deps.config.DEAD_LETTER_RETENTION) });
             deps.logger.warn({ deliveryId: row.delivery_id, reason: run.reason }, 'dead-lettered a delivery whose workflow ended abnormally');

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { trace } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,13 @@ import { createDeliveryDispatcher } from '../delivery/dispatcher';
 import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requireOrgAccess, requirePublish } from './auth';
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
+import { createTestSender } from '../delivery/test-send';
+import { destinationGuardFor } from '../activities/destination-guard';
+import { createHttpClient, type HttpClient } from '../activities/http';
+import { secretBoxFor } from '../secrets/encryption';
+import { USER_AGENT } from '../version';
+import { createMetrics, type Metrics } from '../observability/metrics';
+import { addLogFields, withLogFields } from '../observability/log-context';
 import { apiKeysRouter } from './routes/api-keys';
 import { awsEventsRouter } from './routes/aws-events';
 import { configsRouter } from './routes/configs';
@@ -27,7 +35,17 @@ export interface AppDeps {
   logger: Logger;
   /** `temporal` runs on the NativeConnection of a delivery worker in this process: starts may be eager. */
   sharesWorkerConnection?: boolean;
+  /** Sends test sends; one guarded by the configuration's destination rules is made when not given. */
+  http?: HttpClient;
+  /** Where publish timings are counted; a registry of the app's own when not given. */
+  metrics?: Metrics;
 }
+
+/** The publish routes whose answers `webhook_publish_duration_seconds` times, by their pattern. */
+const PUBLISH_ROUTES: readonly [RegExp, string][] = [
+  [/^\/events\/?$/, '/events'],
+  [/^\/webhooks\/[^/]+\/events\/?$/, '/webhooks/:orgId/events'],
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Deeper bodies are refused before any handler walks them (schema validation, storage, signing). */
@@ -54,8 +72,11 @@ export function jsonDepth(value: unknown): number {
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config, sharesWorkerConnection: deps.sharesWorkerConnection });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES });
+  const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
+  const testSender = createTestSender({ pool: deps.pool, http, box: secretBoxFor(config), publisher, userAgent: USER_AGENT, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -69,12 +90,30 @@ export function createApp(deps: AppDeps): Express {
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
+    const route = req.method === 'POST' ? PUBLISH_ROUTES.find(([pattern]) => pattern.test(req.path))?.[1] : undefined;
+    // The server span of this request (HTTP instrumentation): named by its route pattern once routed.
+    const span = trace.getActiveSpan();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (route) metrics.observePublish(route, res.statusCode, durationMs / 1000);
+      const pattern = (req.route as { path?: unknown } | undefined)?.path;
+      if (span && typeof pattern === 'string') {
+        span.updateName(`${req.method} ${pattern}`);
+        span.setAttribute('http.route', pattern);
+      }
+      span?.setAttribute('webhook.request_id', requestId);
       logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request');
     });
-    next();
+    // Every log line of this request, and of the workflows and activities it starts, names it.
+    withLogFields({ requestId }, next);
   });
+  // Ids in the path are log fields too, once known.
+  for (const path of ['/webhooks/:orgId', '/webhooks/:orgId/configs/:configId', '/webhooks/:orgId/deliveries/:deliveryId']) {
+    app.use(path, (req, _res, next) => {
+      addLogFields(req.params as Record<string, string>);
+      next();
+    });
+  }
 
   app.use(healthRouter(deps));
   // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
@@ -110,7 +149,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(apiKeysRouter(deps));
   app.use(eventTypesRouter(deps));
-  app.use(configsRouter({ ...deps, publisher }));
+  app.use(configsRouter({ ...deps, publisher, testSender }));
   app.use(eventsRouter({ ...deps, publisher }));
   app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
   app.use(filtersRouter());

@@ -254,6 +254,12 @@ export const filterTestBody = z.strictObject({
 
 export const orgPublishBody = publishBody.omit({ orgId: true });
 
+/** A test send: `webhook.test` unless another registered event type is named; its data, or a sample. */
+export const testSendBody = z.strictObject({
+  eventName: eventNameSchema.optional(),
+  data: dataSchema.optional(),
+});
+
 export const orgParams = z.object({ orgId: idSchema });
 export const configParams = z.object({ orgId: idSchema, configId: idSchema });
 export const eventTypeParams = z.object({ eventName: eventNameSchema });

@@ -101,8 +101,9 @@ export function deliverySummaryView(row: DeliveryRow, config: Pick<Config, 'TEMP
     nextAttemptAt: iso(row.next_attempt_at),
     deliveredAt: iso(row.delivered_at),
     retriedFrom: row.retried_from,
+    test: row.test,
     workflowId: row.workflow_id,
-    temporalUiUrl: temporalUiUrl(config, row.workflow_id),
+    temporalUiUrl: row.workflow_id === null ? null : temporalUiUrl(config, row.workflow_id),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -35,7 +35,10 @@ export interface DeliveryRow {
   config_id: string;
   event_name: string;
   status: DeliveryStatus;
-  workflow_id: string;
+  /** Null for a test send only: it has no workflow. */
+  workflow_id: string | null;
+  /** A test send (POST /webhooks/{orgId}/configs/{configId}/test): never retried, not counted toward health. */
+  test: boolean;
   workflow_started_at: Date | null;
   /** When the reconciler last found the workflow of this delivery in flight still running. */
   workflow_checked_at: Date | null;
@@ -321,7 +324,7 @@ export function createDeliveryQueries(db: Db) {
     async listUnstartedDeliveries(olderThanMs: number, limit: number): Promise<DeliveryRow[]> {
       const { rows } = await db.query<DeliveryRow>(
         `SELECT * FROM deliveries
-         WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+         WHERE workflow_started_at IS NULL AND NOT test AND created_at < now() - make_interval(secs => $1::double precision / 1000)
          ORDER BY created_at LIMIT $2`,
         [olderThanMs, limit],
       );

@@ -5,6 +5,7 @@ import { applyRetryOverride, type RetryOverride } from '../shared/retry-policy';
 import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
+  deliveryWorkflowId,
   type DeliveryWorkflowInput,
   retrySignal,
   type RetryRequest,
@@ -29,7 +30,8 @@ export const deliveryRefOf = (row: {
   org_id: string;
   config_id: string;
   event_name: string;
-  workflow_id: string;
+  /** Null only for a test send, which has no workflow and is never started or retried. */
+  workflow_id: string | null;
   retry_policy?: RetryOverride | null;
 }): DeliveryRef => ({
   deliveryId: row.delivery_id,
@@ -37,7 +39,7 @@ export const deliveryRefOf = (row: {
   orgId: row.org_id,
   configId: row.config_id,
   eventName: row.event_name,
-  workflowId: row.workflow_id,
+  workflowId: row.workflow_id ?? deliveryWorkflowId(row.delivery_id),
   retryPolicy: row.retry_policy ?? null,
 });
 

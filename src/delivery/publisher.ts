@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
@@ -10,6 +11,9 @@ import { retryOverrideOf } from '../shared/retry-policy';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
 import { PayloadTooLargeError, ValidationError } from '../api/errors';
+import { addLogFields } from '../observability/log-context';
+
+const tracer = trace.getTracer('temporal-webhooks');
 
 export interface PublishRequest {
   orgId: string;
@@ -131,10 +135,22 @@ export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatch
      * one workflow per delivery. A repeated idempotency key answers the first response.
      */
     async publish(request: PublishRequest): Promise<PublishResponse> {
-      await checkEventData(request.eventName, request.data);
-      const { response, refs } = await withTransaction(deps.pool, (client) => writeEvent(client, request));
-      await startDeliveries(refs);
-      return response;
+      // One span for the event: its workflow starts are its children, and the deliveries' traces go on from them.
+      return tracer.startActiveSpan('publish', { attributes: { 'webhook.event_name': request.eventName, 'webhook.org_id': request.orgId } }, async (span) => {
+        try {
+          await checkEventData(request.eventName, request.data);
+          const { response, refs } = await withTransaction(deps.pool, (client) => writeEvent(client, request));
+          span.setAttributes({ 'webhook.event_id': response.eventId, 'webhook.deliveries': response.deliveries.length });
+          addLogFields({ eventId: response.eventId, orgId: request.orgId });
+          await startDeliveries(refs);
+          return response;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
     },
 
     /**

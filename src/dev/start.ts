@@ -10,6 +10,8 @@
  * Besides the service's own settings (src/config.ts) it reads TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT
  * (the dev server's ports, 7233 and 8233) and DEV_DATA_DIR (its state, .data in the project).
  */
+// First: the HTTP instrumentations hook the loading of the modules they trace.
+import '../observability/instrument';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { startService } from '../service';
+import { startTracing } from '../observability/tracing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
 import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './dev-server-record';
 import { loadOrCreateDevSecrets } from './dev-secrets';
@@ -121,13 +124,16 @@ async function main(): Promise<void> {
       TEMPORAL_UI_URL: uiUrl,
     });
     await assertPortFree(config.PORT, config.HOST, 'API');
+    await assertPortFree(config.METRICS_PORT, config.METRICS_HOST, 'metrics');
     const logger = createLogger(config);
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-dev' });
     stops.push(() => pool.end());
     const { applied } = await migrate(pool);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
 
-    const service = await startService({ config, pool, logger });
+    const tracing = startTracing(config, { role: 'service' });
+    stops.push(() => tracing.shutdown());
+    const service = await startService({ config, pool, logger, tracing });
     stops.push(() => service.stop());
     service.workerDone.catch((error: unknown) => {
       console.error('worker stopped unexpectedly', error);
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
         '',
         `temporal-webhooks is ready (${((Date.now() - began) / 1000).toFixed(1)} s)`,
         `  API          ${service.baseUrl}   (try ${service.baseUrl}/readyz)`,
+        `  Metrics      ${service.metricsUrl}`,
         `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
         `  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
         `  Postgres     ${redact(config.DATABASE_URL)} (${database.source})`,

@@ -18,9 +18,16 @@ export const retentionScheduleId = (taskQueue: string): string => `webhooks-rete
 /** The event the service publishes when it disables a failing config. */
 export const CONFIG_DISABLED_EVENT = 'webhook.config.disabled';
 
+/**
+ * Temporal header carrying the log fields (requestId and the delivery's ids) from the API that starts a
+ * workflow, through the workflow, to each of its activities. Ids only, never a payload or a secret.
+ */
+export const LOG_FIELDS_HEADER = 'webhook-log-fields';
+
 export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
 
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired'] as const;
+/** `failed` is taken by test sends only (migrations/010_test_sends.sql): a delivery workflow never sets it. */
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const searchAttributes = {

@@ -1,6 +1,10 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { createActivities } from '../activities';
+import { activityInterceptors } from '../observability/temporal-interceptors';
+import { NO_TRACING, type Tracing } from '../observability/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
 
 export interface DeliveryWorkerDeps {
   connection: NativeConnection;
@@ -11,6 +15,8 @@ export interface DeliveryWorkerDeps {
   activities: ReturnType<typeof createActivities>;
   /** Overrides config.TEMPORAL_TASK_QUEUE; tests give each test its own queue. */
   taskQueue?: string;
+  /** Where the workflows' spans go; nowhere when not given. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
 
 /**
@@ -34,6 +40,10 @@ export async function createDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Wo
     taskQueue: deps.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities: deps.activities,
     ...workflows,
+    // The workflow modules apply when bundling from source; a prebuilt bundle has them built in.
+    interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES], activity: activityInterceptors },
+    // Workflow spans are made in the sandbox and leave it through this sink, into the process's span processor.
+    sinks: { exporter: makeWorkflowExporter((deps.tracing ?? NO_TRACING).spanProcessor, (deps.tracing ?? NO_TRACING).resource) },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,

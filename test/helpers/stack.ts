@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../../src/config';
 import type { Pool } from '../../src/db/pool';
 import type { Logger } from '../../src/logger';
 import { startService } from '../../src/service';
+import type { Tracing } from '../../src/observability/tracing';
 import { testEnv } from '../setup/test-env';
 import type { TestDatabase } from './database';
 
@@ -38,6 +39,8 @@ export interface ApiStack {
 
 export interface Stack extends ApiStack {
   worker: Worker;
+  /** `GET /metrics` of this stack, on a free port. */
+  metricsUrl: string;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
@@ -74,6 +77,10 @@ export function testEnvironment(db: TestDatabase, env: Record<string, string> = 
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     // The rate limit has a test of its own; elsewhere it would only make load tests flaky.
     RATE_LIMIT_PER_MINUTE: '0',
+    // Metrics ports are free ones: tests run side by side.
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
     ...FAST_RETRY,
     ...env,
   };
@@ -97,16 +104,17 @@ export async function callApi<T>(baseUrl: string, method: string, path: string, 
 export async function startStack(
   db: TestDatabase,
   env: Record<string, string> = {},
-  options: { logger?: (config: Config) => Logger; pool?: Pool } = {},
+  options: { logger?: (config: Config) => Logger; pool?: Pool; tracing?: Tracing } = {},
 ): Promise<Stack> {
   const config = testConfig(db, env);
   const logger = options.logger?.(config) ?? pino({ level: config.LOG_LEVEL });
-  const service = await startService({ config, pool: options.pool ?? db.pool, logger, host: '127.0.0.1', port: 0 });
+  const service = await startService({ config, pool: options.pool ?? db.pool, logger, host: '127.0.0.1', port: 0, metricsPort: 0, tracing: options.tracing });
   return {
     config,
     baseUrl: service.baseUrl,
     client: service.client,
     worker: service.worker,
+    metricsUrl: service.metricsUrl,
     api: (method, path, body, headers) => callApi(service.baseUrl, method, path, body, withAdminKey(headers)),
     stop: () => service.stop(),
   };

@@ -2,6 +2,7 @@
  * The attempt activity: glue between Postgres, the receiver and Temporal. Each decision is a plain
  * step of its own (readiness, outcome, request, record, failures).
  */
+import { trace } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ import { classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from '
 import { type Answer, attemptRecord } from './record';
 import { admission, readiness } from './readiness';
 import { buildRequest, signingSecrets, standardBody } from './request';
+import { attemptResultOf, type Metrics } from '../../observability/metrics';
 
 /** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
 const LEASE_MARGIN_MS = 15_000;
@@ -76,6 +78,7 @@ export interface AttemptDeps {
   config: Pick<Config, 'CIRCUIT_BREAKER_THRESHOLD' | 'CIRCUIT_BREAKER_COOLDOWN' | 'THROTTLE_RETRY_DELAY'>;
   userAgent: string;
   logger: Logger;
+  metrics: Metrics;
   /** A 410 disables the config: the delivery stops, and so do the config's other deliveries. */
   disableGoneConfig(orgId: string, configId: string): Promise<void>;
 }
@@ -169,6 +172,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         now: Date.now(),
         jitter: Math.random(),
       });
+      deps.metrics.countAttempt('held_back');
       throw heldBackFailure(verdict.decision, wait, known.facts);
     }
 
@@ -190,6 +194,16 @@ export function createAttemptActivity(deps: AttemptDeps) {
       failure = error;
     }
     const answer: Answer = { startedAt, durationMs: Date.now() - startedAt.getTime(), result, failure };
+    // The attempt's span (the activity run): its ids and what the receiver answered; nothing of the payload.
+    trace.getActiveSpan()?.setAttributes({
+      'webhook.delivery_id': ctx.delivery_id,
+      'webhook.event_id': ctx.event_id,
+      'webhook.org_id': ctx.org_id,
+      'webhook.config_id': ctx.config_id,
+      'webhook.attempt.result': attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null),
+      ...(result ? { 'http.response.status_code': result.statusCode } : {}),
+    });
+    deps.metrics.countAttempt(attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null), answer.durationMs / 1000);
     const outcome = classifyAnswer({
       statusCode: result?.statusCode ?? null,
       errorClass: failure?.errorClass ?? null,
@@ -202,9 +216,12 @@ export function createAttemptActivity(deps: AttemptDeps) {
     });
 
     const record = attemptRecord(ctx, answer, outcome, circuit, attemptToken, Date.now());
+    // The delivery's ids and the request that published it come from the activity's log fields.
+    deps.logger.debug({ statusCode: record.statusCode, errorClass: record.errorClass, durationMs: answer.durationMs, outcome: outcome.kind }, 'attempt');
     const deadline = Math.min(Date.now() + RECORD_RETRY_BUDGET_MS, began + activity.info.startToCloseTimeoutMs - START_TO_CLOSE_MARGIN_MS);
     const attempt = await recordPersistently(record, deadline);
     if (outcome.kind === 'delivered') {
+      deps.metrics.countDelivery('delivered');
       const statusCode = record.statusCode as number;
       if (attempt !== undefined) return { attempt, statusCode, durationMs: answer.durationMs };
       // Received is received: this answer is never re-sent because bookkeeping failed.

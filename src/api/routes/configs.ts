@@ -10,6 +10,7 @@ import type { DeliveryRef } from '../../delivery/dispatcher';
 import type { Publisher } from '../../delivery/publisher';
 import { compileTransform, type Transform, TransformCompileError } from '../../delivery/transform';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
+import type { TestSender } from '../../delivery/test-send';
 import { NotFoundError, ValidationError } from '../errors';
 import { importJwtKey, JwtKeyError } from '../../activities/jwt-auth';
 import { openReceiverAuth } from '../../activities/receiver-auth';
@@ -23,6 +24,7 @@ import {
   putConfigBody,
   type ReceiverAuth,
   retryPolicyErrors,
+  testSendBody,
 } from '../validation';
 import { configView } from '../views';
 
@@ -74,7 +76,7 @@ type ConfigsConfig = Pick<
   | 'RETRY_POLICY_MAX_ATTEMPTS'
 >;
 
-export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: ConfigsConfig }): Router {
+export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSender: TestSender; config: ConfigsConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
   const guard = destinationGuardFor(deps.config);
@@ -220,6 +222,13 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; config: 
       secret,
       previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
     });
+  });
+
+  /** One signed POST now, through the delivery path; answers what the receiver answered, whatever it was. */
+  router.post('/webhooks/:orgId/configs/:configId/test', async (req, res) => {
+    const { orgId, configId } = parseInput(configParams, req.params, 'path');
+    const body = parseInput(testSendBody, req.body ?? {});
+    res.json(await deps.testSender.send({ orgId, configId, ...body }));
   });
 
   return router;

@@ -97,6 +97,7 @@ export function deliveriesRouter(deps: {
     const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
     const row = await queries.getDelivery(orgId, deliveryId);
     if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
+    if (row.test) throw new ConflictError(`delivery ${deliveryId} is a test send: send another test instead`);
     // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
     const refusal = retryRefusal(row.config_id, await configs.getConfig(orgId, row.config_id));
     if (refusal) throw refusal;

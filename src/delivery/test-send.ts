@@ -1,0 +1,184 @@
+/**
+ * Test sends: one signed POST of a sample event to one config, made at once by the API through the
+ * same request building, signing, receiver credentials, destination guard and HTTP client as the
+ * attempts of real deliveries. Kept as a delivery marked `test`; never retried, and the config's health
+ * (failure counts, circuit, auto-disable) is left as it was.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildRequest, signingSecrets, standardBody } from '../activities/attempt/request';
+import { isSuccess } from '../activities/attempt/outcome';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
+import { createReceiverAuth, openReceiverAuth } from '../activities/receiver-auth';
+import { NotFoundError, ValidationError } from '../api/errors';
+import { createConfigQueries } from '../db/configs';
+import type { DeliveryContext } from '../db/deliveries';
+import { createEventTypeQueries } from '../db/event-types';
+import type { Pool } from '../db/pool';
+import { createTestSendQueries } from '../db/test-sends';
+import type { Logger } from '../logger';
+import type { SecretBox } from '../secrets/encryption';
+import type { Publisher } from './publisher';
+import { createTransformCache, TransformEvaluationError } from './transform';
+
+/** The event a test send carries unless another event type is named. */
+export const TEST_EVENT = 'webhook.test';
+
+export interface TestSendRequest {
+  orgId: string;
+  configId: string;
+  eventName?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface TestSendAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  /** The error class (`http_status`, `timeout`, `destination_blocked`, …), null on a 2xx. */
+  error: string | null;
+  errorMessage: string | null;
+  /** The response's first 4 KiB. */
+  responseBody: string | null;
+}
+
+export interface TestSendResult {
+  deliveryId: string;
+  eventId: string;
+  eventName: string;
+  configId: string;
+  test: true;
+  status: 'delivered' | 'failed';
+  attempt: TestSendAttempt;
+}
+
+export interface TestSenderDeps {
+  pool: Pool;
+  http: HttpClient;
+  box: SecretBox;
+  publisher: Publisher;
+  userAgent: string;
+  logger: Logger;
+}
+
+export function createTestSender(deps: TestSenderDeps) {
+  const configs = createConfigQueries(deps.pool);
+  const eventTypes = createEventTypeQueries(deps.pool);
+  const records = createTestSendQueries(deps.pool);
+  const receiverAuth = createReceiverAuth({ http: deps.http });
+  const transforms = createTransformCache();
+
+  /** The data to send: the caller's, else the first of the event type's JSON Schema `examples`. */
+  async function sampleData(eventName: string | undefined, data: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    if (eventName === undefined || eventName === TEST_EVENT) return data ?? { message: 'a test event sent to check this webhook endpoint' };
+    if (data !== undefined) {
+      await deps.publisher.checkEventData(eventName, data);
+      return data;
+    }
+    const type = await eventTypes.getEventType(eventName);
+    if (!type || type.archived_at) {
+      throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
+    }
+    if (!type.schema) return {};
+    const examples = (type.schema as { examples?: unknown }).examples;
+    const example = Array.isArray(examples) ? examples.find((item) => item !== null && typeof item === 'object' && !Array.isArray(item)) : undefined;
+    if (!example) throw new ValidationError([{ field: 'data', message: `event type "${eventName}" has no object in its JSON Schema's examples: send data` }]);
+    await deps.publisher.checkEventData(eventName, example);
+    return example as Record<string, unknown>;
+  }
+
+  return {
+    async send(input: TestSendRequest): Promise<TestSendResult> {
+      const row = await configs.getConfig(input.orgId, input.configId);
+      if (!row) throw new NotFoundError(`config ${input.configId}`);
+      const eventName = input.eventName ?? TEST_EVENT;
+      const data = await sampleData(input.eventName, input.data);
+      const eventId = randomUUID();
+      const deliveryId = randomUUID();
+      const eventCreatedAt = new Date();
+      const ctx: DeliveryContext & { url: string; secret: string } = {
+        delivery_id: deliveryId,
+        status: 'pending',
+        attempt_count: 0,
+        last_status_code: null,
+        window_attempts: 0,
+        org_id: row.org_id,
+        config_id: row.config_id,
+        event_name: eventName,
+        event_id: eventId,
+        event_created_at: eventCreatedAt,
+        data,
+        url: row.url,
+        enabled: row.enabled,
+        disabled_reason: row.disabled_reason,
+        headers: row.headers,
+        timeout_ms: row.timeout_ms,
+        secret: row.secret,
+        previous_secret: row.previous_secret,
+        auth: row.auth,
+        previous_secret_expires_at: row.previous_secret_expires_at,
+        envelope: null,
+        transform: row.transform,
+      };
+      const secrets = signingSecrets(ctx, deps.box, Date.now());
+      const auth = openReceiverAuth(deps.box, row.auth);
+      // The config's payload template shapes the body as it does for a delivery; one that fails is a 422.
+      let body: string | undefined;
+      if (row.transform !== null) {
+        try {
+          body = await transforms.apply(row.transform, { ...standardBody(ctx), orgId: ctx.org_id });
+        } catch (error) {
+          if (error instanceof TransformEvaluationError) throw new ValidationError([{ field: 'transform', message: error.message }]);
+          throw error;
+        }
+      }
+      const request = buildRequest(ctx, secrets, deps.userAgent, Date.now(), body);
+
+      const startedAt = new Date();
+      let result: PostResult | undefined;
+      let failure: DeliveryNetworkError | undefined;
+      try {
+        result = await receiverAuth.post({ ...request, auth });
+      } catch (error) {
+        if (!(error instanceof DeliveryNetworkError)) throw error;
+        failure = error;
+      }
+      const durationMs = Date.now() - startedAt.getTime();
+      const statusCode = result?.statusCode ?? null;
+      const delivered = isSuccess(statusCode);
+      const errorClass = delivered ? null : (failure?.errorClass ?? 'http_status');
+      const errorMessage = delivered ? null : (failure?.message ?? `HTTP ${statusCode}`);
+      const responseBody = result?.body ?? null;
+      await records.insertTestSend({
+        eventId,
+        deliveryId,
+        orgId: row.org_id,
+        configId: row.config_id,
+        eventName,
+        data,
+        startedAt,
+        durationMs,
+        statusCode,
+        errorClass,
+        error: errorMessage,
+        responseBody,
+        delivered,
+      });
+      deps.logger.info(
+        { orgId: row.org_id, configId: row.config_id, eventId, deliveryId, eventName, statusCode, errorClass, durationMs },
+        'test send',
+      );
+      return {
+        deliveryId,
+        eventId,
+        eventName,
+        configId: row.config_id,
+        test: true,
+        status: delivered ? 'delivered' : 'failed',
+        attempt: { attempt: 1, startedAt: startedAt.toISOString(), durationMs, statusCode, error: errorClass, errorMessage, responseBody },
+      };
+    },
+  };
+}
+
+export type TestSender = ReturnType<typeof createTestSender>;

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { freePort } from './helpers/free-port';
+import { type Scrape, scrape } from './helpers/prometheus';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { type ServiceProcess, spawnService } from './helpers/service-process';
+import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers/stack';
+
+/**
+ * docs/grafana-dashboard.json reads only metrics that exist: the API and the worker run as
+ * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery.
+ */
+let db: TestDatabase;
+let receiver: Receiver;
+const processes: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('grafana-dashboard');
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  for (const child of processes) child.kill('SIGTERM');
+  await Promise.all(processes.map((child) => child.exited));
+  await receiver.close();
+  await db.drop();
+});
+
+/** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or variables. */
+function metricsOf(expr: string): string[] {
+  const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const words = withoutLabels.match(/\$?[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*[^\w(]|\s*$)/g) ?? [];
+  return words.filter((word) => !word.startsWith('$') && /_/.test(word));
+}
+
+test('every metric the Grafana dashboard reads is served by the API or the worker', async () => {
+  const [apiPort, apiMetrics, workerMetrics, temporalMetrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const common = testEnvironment(db, { HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
+  const api = spawnService('api', { ...common, PORT: String(apiPort), METRICS_PORT: String(apiMetrics) });
+  const worker = spawnService('worker', { ...common, METRICS_PORT: String(workerMetrics), TEMPORAL_METRICS_PORT: String(temporalMetrics) });
+  processes.push(api, worker);
+  await Promise.all([api.waitForLog('API listening'), worker.waitForLog('worker started')]);
+
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const stack = { api: (method: string, p: string, body?: unknown) => callApi(baseUrl, method, p, body, withAdminKey()) } as unknown as ApiStack;
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url);
+  const published = await publish(stack, org);
+  await waitForStatus(stack, org, published.deliveries[0].deliveryId, 'delivered');
+
+  const scrapes: Scrape[] = await eventually(async () => {
+    const all = await Promise.all([apiMetrics, workerMetrics, temporalMetrics].map((port) => scrape(`http://127.0.0.1:${port}/metrics`)));
+    return all[2].text.includes('temporal_') ? all : undefined;
+  }, 15_000, 'the worker metrics to be served');
+  const served = new Set(scrapes.flatMap((s) => [...s.families, ...s.samples.map((sample) => sample.name)]));
+
+  const dashboard = JSON.parse(readFileSync(path.join(__dirname, '..', 'docs', 'grafana-dashboard.json'), 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  const used = dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => metricsOf(target.expr).map((metric) => ({ panel: panel.title, metric }))));
+  expect(used.length).toBeGreaterThan(10);
+  // What the dashboard was built to show is in it.
+  const names = new Set(used.map(({ metric }) => metric));
+  for (const metric of ['webhook_attempts_total', 'webhook_attempt_duration_seconds_bucket', 'webhook_dead_letters_open', 'webhook_circuit_open', 'temporal_worker_task_slots_available']) {
+    expect(names).toContain(metric);
+  }
+  const missing = used.filter(({ metric }) => !served.has(metric));
+  expect(missing).toEqual([]);
+});

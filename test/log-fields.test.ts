@@ -1,0 +1,61 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../src/logger';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { eventually, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { startStack, type Stack } from './helpers/stack';
+
+/**
+ * Log lines are pino JSON naming requestId, eventId, deliveryId, configId and orgId where known: the
+ * request's id goes from the API through the workflow into the attempt's log lines.
+ */
+let db: TestDatabase;
+let stack: Stack;
+let receiver: Receiver;
+const lines: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('log-fields');
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(text) as Record<string, unknown>);
+      done();
+    },
+  });
+  stack = await startStack(db, { LOG_LEVEL: 'debug' }, { logger: (config) => createLogger(config, sink) });
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await stack.stop();
+  await receiver.close();
+  await db.drop();
+});
+
+test("the publishing request's id and the delivery's ids are on the API's and the attempt's log lines", async () => {
+  const org = uniqueOrg();
+  await subscribe(stack, org, receiver.url, { configId: 'orders' });
+  const requestId = `req-${Date.now()}`;
+  const published = await stack.api<{ eventId: string; deliveries: { deliveryId: string }[] }>(
+    'POST',
+    `/webhooks/${org}/events`,
+    { eventName: 'order.created', data: { n: 1 } },
+    { 'x-request-id': requestId },
+  );
+  expect(published.status).toBe(202);
+  const { eventId } = published.body;
+  const { deliveryId } = published.body.deliveries[0];
+  await waitForStatus(stack, org, deliveryId, 'delivered');
+
+  const attempt = await eventually(async () => lines.find((line) => line.msg === 'attempt' && line.deliveryId === deliveryId), 10_000, 'the attempt log line');
+  expect(attempt).toMatchObject({ requestId, eventId, deliveryId, configId: 'orders', orgId: org, statusCode: 200, service: 'temporal-webhooks' });
+
+  const request = lines.find((line) => line.msg === 'request' && line.requestId === requestId);
+  expect(request).toMatchObject({ requestId, orgId: org, eventId, method: 'POST', status: 202 });
+
+  // Another request's lines do not carry this one's fields.
+  const other = await stack.api('GET', `/webhooks/${org}/configs/orders`, undefined, { 'x-request-id': 'req-other' });
+  expect(other.status).toBe(200);
+  const otherLine = lines.find((line) => line.msg === 'request' && line.requestId === 'req-other');
+  expect(otherLine).toMatchObject({ orgId: org, configId: 'orders' });
+  expect(otherLine).not.toHaveProperty('eventId');
+});
