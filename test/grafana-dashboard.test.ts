@@ -10,7 +10,8 @@ import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers
 
 /**
  * docs/grafana-dashboard.json reads only metrics that exist: the API and the worker run as
- * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery.
+ * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery
+ * that failed once and was delivered on its retry.
  */
 let db: TestDatabase;
 let receiver: Receiver;
@@ -18,7 +19,11 @@ const processes: ServiceProcess[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('grafana-dashboard');
-  receiver = await startReceiver();
+  // The first answer is a 503, so that the delivery takes a regular activity after its local first attempt
+  // and the worker serves the activity-task metrics as well.
+  receiver = await startReceiver((_request, res, index) => {
+    res.writeHead(index === 0 ? 503 : 200).end();
+  });
 });
 afterAll(async () => {
   for (const child of processes) child.kill('SIGTERM');
