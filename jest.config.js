@@ -9,7 +9,10 @@ module.exports = {
   transform: {
     // Types are checked once by `npm run typecheck`; here files are only transpiled.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // Scalar's Express middleware (the /docs page) ships as ES modules only; jest runs CommonJS.
+    '/node_modules/@scalar/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@scalar/)'],
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -15,6 +15,7 @@ import { deliveriesRouter } from './routes/deliveries';
 import { eventTypesRouter } from './routes/event-types';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
+import { referenceRouter } from './routes/reference';
 
 export interface AppDeps {
   pool: Pool;
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  app.use(referenceRouter());
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
