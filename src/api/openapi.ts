@@ -115,10 +115,13 @@ const PROBLEMS: Record<number, { description: string; slug: string; title: strin
   },
 };
 
+const RETRY_AFTER = { 'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const }, example: 5 } };
+
 function problemResponse(status: number, path: string) {
   const problem = PROBLEMS[status];
   return {
     description: problem.description,
+    ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
     content: {
       'application/problem+json': {
         schema: problemSchema,
@@ -261,7 +264,7 @@ interface Operation {
   access: Access;
   params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: { schema: z.ZodType; example: unknown };
+  body?: { schema: z.ZodType; example: unknown; optional?: true };
   responses: RouteConfig['responses'];
   /** Problem statuses beyond those every call of its access can get. */
   errors?: number[];
@@ -572,7 +575,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Dead letters',
     access: 'org',
     params: orgParams,
-    body: { schema: deadLetterFilter, example: { configId: 'orders' } },
+    body: { schema: deadLetterFilter, example: { configId: 'orders' }, optional: true },
     responses: { 202: json(bulkRetryResponseSchema, { retried: 3, matched: 4, skipped: [{ deliveryId: PARAM_EXAMPLES.deliveryId, configId: 'legacy', reason: 'config legacy no longer exists' }] }, 'Retrying') },
   },
 ];
@@ -617,7 +620,7 @@ export function openApiDocument(): OpenApiDocument {
         params: operation.params ? withExamples(operation.params) : undefined,
         query: operation.query ? withExamples(operation.query, QUERY_EXAMPLES) : undefined,
         body: operation.body
-          ? { required: operation.method !== 'post' || operation.path !== '/webhooks/{orgId}/dead-letters/retry', content: { 'application/json': operation.body } }
+          ? { required: !operation.body.optional, content: { 'application/json': { schema: operation.body.schema, example: operation.body.example } } }
           : undefined,
       },
       responses,
@@ -635,7 +638,8 @@ export function openApiDocument(): OpenApiDocument {
         '.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
+    // Relative: the reference page of a deployed API tries requests against that API.
+    servers: [{ url: '/', description: 'the API serving this document' }],
     security: [{ apiKey: [] }],
     tags: ['Health', 'Reference', 'API keys', 'Event types', 'Webhook configs', 'Events', 'Deliveries', 'Dead letters'].map((name) => ({ name })),
   });

@@ -1153,6 +1153,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,6 +1197,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1420,6 +1430,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1459,6 +1474,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1584,6 +1604,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1623,6 +1648,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1746,6 +1776,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1785,6 +1820,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2014,6 +2054,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2053,6 +2098,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2196,6 +2246,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2235,6 +2290,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2345,6 +2405,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,6 +2449,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2544,6 +2614,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,6 +2658,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2899,6 +2979,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,6 +3023,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,6 +3154,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3103,6 +3198,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3365,6 +3465,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3404,6 +3509,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3575,6 +3685,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3614,6 +3729,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,6 +3874,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3793,6 +3918,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3931,6 +4061,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3970,6 +4105,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4169,6 +4309,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4208,6 +4353,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,6 +4576,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4465,6 +4620,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4623,6 +4783,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4662,6 +4827,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4823,6 +4993,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4862,6 +5037,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5020,6 +5200,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5059,6 +5244,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5227,6 +5417,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5266,6 +5461,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5421,6 +5621,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5460,6 +5665,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5683,6 +5893,11 @@ export interface operations {
             /** @description The key’s rate limit is reached; see Retry-After */
             429: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5722,6 +5937,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
