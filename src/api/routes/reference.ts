@@ -32,8 +32,9 @@ export function inlineScriptHashes(html: string): string[] {
 
 /**
  * `GET /openapi.json` (the document) and `GET /docs` (Scalar's interactive reference), both without a key.
- * Every other answer keeps the API's `default-src 'none'` policy; only this page may run Scalar's script,
- * its own inline start-up script (by hash), Scalar's styles and fonts, and call this origin.
+ * Every other answer keeps the API's `default-src 'none'` policy; only this page may run Scalar's script
+ * (which evaluates code it builds), its own inline start-up script (by hash), Scalar's styles and fonts,
+ * and call this origin.
  */
 export function referenceRouter(): Router {
   const router = Router();
@@ -44,7 +45,9 @@ export function referenceRouter(): Router {
       useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],
-        scriptSrc: [SCALAR_ORIGIN, ...inlineScriptHashes(html)],
+        // Scalar's bundle builds schema examples and the "try it" forms with `new Function`: without
+        // 'unsafe-eval' they stay blank. Inline scripts other than the page's own stay refused.
+        scriptSrc: [SCALAR_ORIGIN, ...inlineScriptHashes(html), "'unsafe-eval'"],
         styleSrc: ["'unsafe-inline'", SCALAR_ORIGIN, 'https://fonts.scalar.com'],
         fontSrc: [SCALAR_ORIGIN, 'https://fonts.scalar.com', 'data:'],
         imgSrc: ["'self'", 'data:', 'https:'],
