@@ -115,6 +115,11 @@ const PROBLEMS: Record<number, { description: string; slug: string; title: strin
   },
 };
 
+/** Every answer carries one; a 500 says nothing else, and the log line with this id has the details. */
+const REQUEST_ID_HEADER = {
+  'x-request-id': { description: 'The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID', schema: { type: 'string' as const }, example: '3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e' },
+};
+
 const RETRY_AFTER = { 'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const }, example: 5 } };
 
 function problemResponse(status: number, path: string) {
@@ -608,6 +613,10 @@ export function openApiDocument(): OpenApiDocument {
   for (const operation of OPERATIONS) {
     const responses: RouteConfig['responses'] = { ...operation.responses };
     for (const status of errorStatuses(operation)) responses[status] ??= problemResponse(status, operation.path);
+    for (const [status, response] of Object.entries(responses)) {
+      const { headers, ...rest } = response as { headers?: Record<string, unknown> };
+      responses[status] = { ...rest, headers: { ...REQUEST_ID_HEADER, ...headers } } as RouteConfig['responses'][string];
+    }
     registry.registerPath({
       method: operation.method,
       path: operation.path,

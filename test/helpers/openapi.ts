@@ -38,8 +38,8 @@ export function createResponseChecker(document: OpenApiDocument = openApiDocumen
     return validate;
   }
 
-  /** Problems with one answer; empty when it matches the document. */
-  function check(method: string, path: string, status: number, contentType: string | null, body: unknown): string[] {
+  /** Problems with one answer; empty when it matches the document. `headers` are checked when given. */
+  function check(method: string, path: string, status: number, contentType: string | null, body: unknown, headers?: Headers): string[] {
     const template = templateOf(document, path);
     const operation = template ? ((document.paths?.[template] as Json | undefined)?.[method.toLowerCase()] as Json | undefined) : undefined;
     const where = `${method} ${path} → ${status}`;
@@ -50,7 +50,11 @@ export function createResponseChecker(document: OpenApiDocument = openApiDocumen
     const responses = operation.responses as Record<string, Json>;
     const response = responses[String(status)];
     if (!response) return [`${where}: status ${status} is not documented for ${method} ${template} (documented: ${Object.keys(responses).join(', ')})`];
-    return checkBody(where, `${method} ${template} ${status}`, response.content as Record<string, Json> | undefined, contentType, body);
+    const missing = headers ? Object.keys((response.headers ?? {}) as Json).filter((name) => !headers.has(name)) : [];
+    return [
+      ...missing.map((name) => `${where}: documented header ${name} is missing`),
+      ...checkBody(where, `${method} ${template} ${status}`, response.content as Record<string, Json> | undefined, contentType, body),
+    ];
   }
 
   function checkBody(where: string, key: string, content: Record<string, Json> | undefined, contentType: string | null, body: unknown): string[] {
@@ -68,7 +72,7 @@ export function createResponseChecker(document: OpenApiDocument = openApiDocumen
     check,
     /** Throws, naming every difference, when an answer does not match the document. */
     assert(method: string, path: string, response: ApiResponse<unknown>): void {
-      const problems = check(method, path, response.status, response.headers.get('content-type'), response.body);
+      const problems = check(method, path, response.status, response.headers.get('content-type'), response.body, response.headers);
       if (problems.length > 0) throw new Error(`answer differs from docs/openapi.json:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(response.body).slice(0, 1000)}`);
     },
     /** Whether a value satisfies a schema of the document (used to check the document's own examples). */

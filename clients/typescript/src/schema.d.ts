@@ -862,6 +862,11 @@ export interface operations {
             /** @description Up */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -890,6 +895,11 @@ export interface operations {
             /** @description Ready */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -923,6 +933,11 @@ export interface operations {
             /** @description Not ready; names the dependency that failed */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1002,6 +1017,11 @@ export interface operations {
             /** @description The OpenAPI 3.1 document */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1033,6 +1053,11 @@ export interface operations {
             /** @description An HTML page rendering this document */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,6 +1082,11 @@ export interface operations {
             /** @description One page of keys */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1087,6 +1117,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1107,6 +1142,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1127,6 +1167,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1154,6 +1199,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -1178,6 +1228,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1197,6 +1252,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -1248,6 +1308,11 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1304,6 +1369,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1324,6 +1394,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1344,6 +1419,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1364,6 +1444,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1384,6 +1469,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1404,6 +1494,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1431,6 +1526,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -1455,6 +1555,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1474,6 +1579,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -1512,6 +1622,11 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1519,6 +1634,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1539,6 +1659,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1559,6 +1684,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1578,6 +1708,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1605,6 +1740,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -1629,6 +1769,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1648,6 +1793,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -1686,6 +1836,11 @@ export interface operations {
             /** @description The event type */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1711,6 +1866,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1731,6 +1891,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1750,6 +1915,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1777,6 +1947,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -1801,6 +1976,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1820,6 +2000,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -1878,6 +2063,11 @@ export interface operations {
             /** @description Replaced */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1903,6 +2093,11 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1928,6 +2123,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1948,6 +2148,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1968,6 +2173,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1988,6 +2198,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2008,6 +2223,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2028,6 +2248,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2055,6 +2280,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -2079,6 +2309,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2098,6 +2333,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -2136,6 +2376,11 @@ export interface operations {
             /** @description Archived */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2161,6 +2406,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2181,6 +2431,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2201,6 +2456,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2220,6 +2480,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2247,6 +2512,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -2271,6 +2541,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2290,6 +2565,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -2328,6 +2608,11 @@ export interface operations {
             /** @description Every event type */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,6 +2644,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,6 +2669,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2406,6 +2701,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -2430,6 +2730,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2449,6 +2754,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -2488,6 +2798,11 @@ export interface operations {
             /** @description The config */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2529,6 +2844,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2549,6 +2869,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2569,6 +2894,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2588,6 +2918,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2615,6 +2950,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -2639,6 +2979,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2658,6 +3003,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -2751,6 +3101,11 @@ export interface operations {
             /** @description Replaced */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2792,6 +3147,11 @@ export interface operations {
             /** @description Created; carries the signing secret */
             201: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2834,6 +3194,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2854,6 +3219,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2874,6 +3244,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2894,6 +3269,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2913,6 +3293,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2933,6 +3318,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2953,6 +3343,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2980,6 +3375,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -3004,6 +3404,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3023,6 +3428,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -3062,6 +3472,11 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3069,6 +3484,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3089,6 +3509,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3109,6 +3534,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3128,6 +3558,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3155,6 +3590,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -3179,6 +3619,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3198,6 +3643,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -3279,6 +3729,11 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3320,6 +3775,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3340,6 +3800,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3360,6 +3825,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3380,6 +3850,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,6 +3874,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3419,6 +3899,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3439,6 +3924,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3466,6 +3956,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -3490,6 +3985,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3509,6 +4009,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -3550,6 +4055,11 @@ export interface operations {
             /** @description One page of configs */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3600,6 +4110,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3620,6 +4135,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3640,6 +4160,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3659,6 +4184,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3686,6 +4216,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -3710,6 +4245,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3729,6 +4269,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -3768,6 +4313,11 @@ export interface operations {
             /** @description The secret */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3789,6 +4339,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3809,6 +4364,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3829,6 +4389,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3848,6 +4413,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3875,6 +4445,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -3899,6 +4474,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3918,6 +4498,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -3957,6 +4542,11 @@ export interface operations {
             /** @description Rotated */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3976,6 +4566,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3996,6 +4591,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,6 +4616,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4035,6 +4640,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4062,6 +4672,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -4086,6 +4701,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4105,6 +4725,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -4162,6 +4787,11 @@ export interface operations {
             /** @description Accepted; a repeated idempotency key answers the first answer again */
             202: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4183,6 +4813,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4203,6 +4838,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4223,6 +4863,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4243,6 +4888,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4263,6 +4913,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4283,6 +4938,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4310,6 +4970,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -4334,6 +4999,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4353,6 +5023,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -4410,6 +5085,11 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4431,6 +5111,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4451,6 +5136,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4471,6 +5161,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4491,6 +5186,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4510,6 +5210,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4530,6 +5235,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4550,6 +5260,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4577,6 +5292,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -4601,6 +5321,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4620,6 +5345,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -4659,6 +5389,11 @@ export interface operations {
             /** @description The event */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4698,6 +5433,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4718,6 +5458,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4738,6 +5483,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4757,6 +5507,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4784,6 +5539,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -4808,6 +5568,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4827,6 +5592,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -4871,6 +5641,11 @@ export interface operations {
             /** @description One page of deliveries */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4908,6 +5683,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4928,6 +5708,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4948,6 +5733,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4967,6 +5757,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4994,6 +5789,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -5018,6 +5818,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5037,6 +5842,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -5076,6 +5886,11 @@ export interface operations {
             /** @description The delivery */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5115,6 +5930,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5135,6 +5955,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5155,6 +5980,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5174,6 +6004,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5201,6 +6036,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -5225,6 +6065,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5244,6 +6089,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -5283,6 +6133,11 @@ export interface operations {
             /** @description Retrying */
             202: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5310,6 +6165,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5330,6 +6190,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5350,6 +6215,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5369,6 +6239,11 @@ export interface operations {
             /** @description The delivery’s config is disabled or deleted */
             409: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5391,6 +6266,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5418,6 +6298,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -5442,6 +6327,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5461,6 +6351,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -5504,6 +6399,11 @@ export interface operations {
             /** @description Matching dead letters */
             200: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5536,6 +6436,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5556,6 +6461,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5576,6 +6486,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5595,6 +6510,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5622,6 +6542,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -5646,6 +6571,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5665,6 +6595,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
@@ -5717,6 +6652,11 @@ export interface operations {
             /** @description Retrying */
             202: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5748,6 +6688,11 @@ export interface operations {
             /** @description The body is not JSON */
             400: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5768,6 +6713,11 @@ export interface operations {
             /** @description No valid API key */
             401: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5788,6 +6738,11 @@ export interface operations {
             /** @description The key lacks the scope */
             403: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5808,6 +6763,11 @@ export interface operations {
             /** @description Not found, or another org’s */
             404: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5827,6 +6787,11 @@ export interface operations {
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5847,6 +6812,11 @@ export interface operations {
             /** @description Unsupported body encoding */
             415: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5867,6 +6837,11 @@ export interface operations {
             /** @description A field failed validation; `field` names it */
             422: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5894,6 +6869,11 @@ export interface operations {
             429: {
                 headers: {
                     /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
                      * @description Seconds to wait before trying again
                      * @example 5
                      */
@@ -5918,6 +6898,11 @@ export interface operations {
             /** @description Unexpected error; quote the request id */
             500: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5937,6 +6922,11 @@ export interface operations {
             /** @description Postgres or Temporal is unreachable; see Retry-After */
             503: {
                 headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
                     /**
                      * @description Seconds to wait before trying again
                      * @example 5
