@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=optional
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY clients ./clients
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --omit=optional
 
@@ -21,6 +22,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# `npx temporal-webhooks` runs the compiled CLI here (dev dependencies such as tsx are pruned).
+COPY bin ./bin
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/api/server.js"]

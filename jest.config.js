@@ -10,10 +10,10 @@ module.exports = {
     // Types are checked once by `npm run typecheck`; here files are only transpiled.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // jose and @octokit/webhooks-methods ship ES modules only: Node loads them with require(), Jest's
-    // module system needs them transpiled to CommonJS first.
-    '^.+/node_modules/(jose|@octokit/webhooks-methods)/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+    // module system needs them transpiled to CommonJS first. So does Scalar's Express middleware (/docs).
+    '^.+/node_modules/(jose|@octokit/webhooks-methods|@scalar/[^/]+)/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@octokit/webhooks-methods)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@octokit/webhooks-methods|@scalar)/)'],
   // Exported for `import` only; Jest's require() gets its Node build, transpiled above.
   moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],

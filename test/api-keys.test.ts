@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { type ApiStack, startApi } from './helpers/stack';
 
 let db: TestDatabase;
@@ -8,7 +9,7 @@ let stack: ApiStack;
 
 beforeAll(async () => {
   db = await createTestDatabase('api-keys');
-  stack = await startApi(db);
+  stack = checkedAgainstDocument(await startApi(db));
   expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
 });
 afterAll(async () => {

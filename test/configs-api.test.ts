@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startStack, type Stack, withAdminKey } from './helpers/stack';
 
 let db: TestDatabase;
@@ -7,7 +8,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   db = await createTestDatabase('configs-api');
-  stack = await startStack(db);
+  stack = checkedAgainstDocument(await startStack(db));
   await stack.api('PUT', '/event-types/order.created', {});
   await stack.api('PUT', '/event-types/order.paid', {});
 });

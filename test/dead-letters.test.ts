@@ -5,6 +5,7 @@ import { testEnv } from './setup/test-env';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startStack, type Stack } from './helpers/stack';
 
 const run = promisify(execFile);
@@ -34,7 +35,7 @@ async function deadLetterOne(org: string): Promise<string> {
 }
 
 test('a spent window becomes a dead letter; the retry API delivers it once the receiver is healthy', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' }));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const deliveryId = await deadLetterOne(org);
@@ -69,7 +70,7 @@ test('a spent window becomes a dead letter; the retry API delivers it once the r
 });
 
 test('a retry signal during backoff attempts at once instead of waiting', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '30s', DELIVERY_RETRY_MAX_INTERVAL: '30s', DELIVERY_RETRY_WINDOW: '1h' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '30s', DELIVERY_RETRY_MAX_INTERVAL: '30s', DELIVERY_RETRY_WINDOW: '1h' }));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveries } = await publish(stack, org);
@@ -86,7 +87,7 @@ test('a retry signal during backoff attempts at once instead of waiting', async 
 });
 
 test('bulk retry signals every matching dead letter and counts them', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' }));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   await stack.api('PUT', '/event-types/invoice.paid', {});
@@ -107,7 +108,7 @@ test('bulk retry signals every matching dead letter and counts them', async () =
 });
 
 test('`temporal workflow signal --name retry` works the same as the API', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' }));
   // Global setup runs the dev server from the Temporal CLI: without one, this fails rather than passes unexercised.
   const cli = testEnv('temporalCli');
   if (!cli) throw new Error('no Temporal CLI: install one (npm run setup) or set TEMPORAL_CLI_PATH');
@@ -120,7 +121,7 @@ test('`temporal workflow signal --name retry` works the same as the API', async 
 });
 
 test('an unretried dead letter expires at the end of its retention and the workflow completes', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', DEAD_LETTER_RETENTION: '2s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', DEAD_LETTER_RETENTION: '2s' }));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const deliveryId = await deadLetterOne(org);
@@ -137,7 +138,7 @@ test('an unretried dead letter expires at the end of its retention and the workf
 });
 
 test('search attributes make dead letters findable by org and status', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' }));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const deliveryId = await deadLetterOne(org);
@@ -153,7 +154,7 @@ test('search attributes make dead letters findable by org and status', async () 
 });
 
 test('a retry of a delivered delivery starts a new delivery of the same event to the same config', async () => {
-  stack = await startStack(db);
+  stack = checkedAgainstDocument(await startStack(db));
   receiver.respond(respondWith(200));
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);

@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startStack, type Stack } from './helpers/stack';
 
 let db: TestDatabase;
@@ -7,7 +8,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   db = await createTestDatabase('event-types-api');
-  stack = await startStack(db);
+  stack = checkedAgainstDocument(await startStack(db));
 });
 afterAll(async () => {
   await stack.stop();

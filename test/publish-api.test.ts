@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   receiver = await startReceiver();
-  stack = await startStack(db, { MAX_PAYLOAD_BYTES: '65536' });
+  stack = checkedAgainstDocument(await startStack(db, { MAX_PAYLOAD_BYTES: '65536' }));
 });
 afterEach(async () => {
   await stack.stop();

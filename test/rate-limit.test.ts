@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { type ApiStack, startApi } from './helpers/stack';
 
 let db: TestDatabase;
@@ -6,7 +7,7 @@ let api: ApiStack;
 
 beforeAll(async () => {
   db = await createTestDatabase('rate-limit');
-  api = await startApi(db, { RATE_LIMIT_PER_MINUTE: '5' });
+  api = checkedAgainstDocument(await startApi(db, { RATE_LIMIT_PER_MINUTE: '5' }));
 });
 afterAll(async () => {
   await api.stop();

@@ -2,6 +2,7 @@ import { statusQuery } from '../src/shared/temporal';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startStack, type Stack } from './helpers/stack';
 
 let db: TestDatabase;
@@ -10,7 +11,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   db = await createTestDatabase('retry-disabled-config');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
+  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' }));
 });
 afterAll(async () => {
   await stack.stop();

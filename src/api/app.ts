@@ -27,6 +27,7 @@ import { filtersRouter } from './routes/filters';
 import { healthRouter } from './routes/health';
 import { inboundReceiveRouter, inboundSourcesRouter } from './routes/inbound';
 import { transformsRouter } from './routes/transforms';
+import { referenceRouter } from './routes/reference';
 
 export interface AppDeps {
   pool: Pool;
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use(healthRouter(deps));
+  app.use(referenceRouter());
   // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
   app.use(awsEventsRouter({ ...deps, publisher }));
   // Inbound webhooks carry a provider's signature instead of an API key, verified over the raw body.

@@ -93,7 +93,10 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
 export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
 
 /** An event pattern in EventBridge's dialect; a bad one is named by its path inside the pattern. */
-export const eventPatternSchema = z.custom<EventPattern>().superRefine((pattern, ctx) => {
+export const eventPatternSchema = z
+  .custom<EventPattern>()
+  .meta({ type: 'object', description: 'An EventBridge event pattern', example: { data: { order: { total: [{ numeric: ['>', 100] }] } } } })
+  .superRefine((pattern, ctx) => {
   for (const issue of patternIssues(pattern)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 });
 

@@ -146,6 +146,7 @@ async function main(): Promise<void> {
         `temporal-webhooks is ready (${((Date.now() - began) / 1000).toFixed(1)} s)`,
         `  API          ${service.baseUrl}   (try ${service.baseUrl}/readyz)`,
         `  Metrics      ${service.metricsUrl}`,
+        `  API docs     ${service.baseUrl}/docs   (OpenAPI: ${service.baseUrl}/openapi.json)`,
         `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
         `  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
         `  Postgres     ${redact(config.DATABASE_URL)} (${database.source})`,

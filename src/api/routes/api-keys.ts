@@ -8,7 +8,7 @@ import { generateApiKey, generateSigV4Key, scopeSchema } from '../auth';
 import { NotFoundError, ValidationError } from '../errors';
 import { listQuery, parseInput } from '../validation';
 
-const createApiKeyBody = z
+export const createApiKeyBody = z
   .strictObject({
     type: z.enum(['bearer', 'aws-sigv4']).default('bearer'),
     scopes: z.array(scopeSchema).min(1, 'give at least one scope').max(20),
@@ -21,11 +21,25 @@ const createApiKeyBody = z
       if (scope === 'admin') ctx.addIssue({ code: 'custom', path: ['scopes', index], message: 'an aws-sigv4 key may only publish: "publish" or "org:{orgId}"' });
     });
   });
-const apiKeyParams = z.object({ keyId: z.uuid('expected a UUID') });
+export const apiKeyParams = z.object({ keyId: z.uuid('expected a UUID') });
 const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f-]{36})$/;
 
+export const apiKeySchema = z.strictObject({
+  keyId: z.uuid().meta({ example: '5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77' }),
+  prefix: z.string().meta({ description: 'The first characters of the key, enough to tell keys apart', example: 'twk_3f9a1c…' }),
+  type: z.enum(['bearer', 'aws-sigv4']).meta({ example: 'bearer' }),
+  accessKeyId: z.string().nullable().meta({ description: 'The access key id of an aws-sigv4 key', example: null }),
+  scopes: z.array(z.string()).meta({ example: ['org:acme'] }),
+  description: z.string().nullable().meta({ example: 'acme dashboard' }),
+  createdAt: z.iso.datetime().meta({ example: '2026-11-25T10:00:00.000Z' }),
+  lastUsedAt: z.iso.datetime().nullable().meta({ example: null }),
+}).meta({ id: 'ApiKey' });
+export const createdApiKeySchema = apiKeySchema.extend({
+  key: z.string().meta({ description: 'The key itself, shown this once', example: 'twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d' }),
+});
+
 /** Never the key itself: only its prefix, which is enough to tell keys apart. */
-function apiKeyView(row: ApiKeyRow) {
+function apiKeyView(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
   return {
     keyId: row.key_id,
     type: row.key_type,

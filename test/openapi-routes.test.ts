@@ -1,0 +1,101 @@
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp } from '../src/api/app';
+import { openApiDocument } from '../src/api/openapi';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { createResponseChecker } from './helpers/openapi';
+import { startApi, type ApiStack } from './helpers/stack';
+
+let db: TestDatabase;
+let stack: ApiStack;
+
+beforeAll(async () => {
+  db = await createTestDatabase('openapi-routes');
+  stack = await startApi(db);
+});
+afterAll(async () => {
+  await stack.stop();
+  await db.drop();
+});
+
+interface Layer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every `METHOD /path` registered in the Express app, `:param` written as `{param}`. */
+function expressRoutes(app: Express): string[] {
+  const found = new Set<string>();
+  const walk = (layers: Layer[]) => {
+    for (const layer of layers) {
+      if (layer.route) {
+        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+        for (const path of paths) {
+          for (const [method, on] of Object.entries(layer.route.methods)) {
+            if (on && method !== '_all') found.add(`${method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
+          }
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return [...found].sort();
+}
+
+function documentedRoutes(): string[] {
+  return Object.entries(openApiDocument().paths ?? {})
+    .flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+test('every route registered in Express is in the document, and every documented route exists', () => {
+  const app = createApp({ pool: db.pool, temporal: stack.client, config: stack.config, logger: pino({ level: 'silent' }) });
+  const registered = expressRoutes(app);
+  // `app.post('/events', requirePublish)` guards the route of the events router: the same route, registered twice.
+  expect(registered.length).toBeGreaterThan(20);
+  expect(registered).toEqual(documentedRoutes());
+});
+
+test('GET /openapi.json answers the document without a key', async () => {
+  const response = await fetch(`${stack.baseUrl}/openapi.json`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const document = (await response.json()) as ReturnType<typeof openApiDocument>;
+  expect(document.openapi).toBe('3.1.0');
+  expect(document).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+});
+
+test('every parameter, request body and response has an example that satisfies its own schema', () => {
+  const document = openApiDocument();
+  const checker = createResponseChecker(document);
+  const missing: string[] = [];
+  const invalid: string[] = [];
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item as Record<string, Record<string, unknown>>)) {
+      const name = `${method.toUpperCase()} ${path}`;
+      for (const parameter of (operation.parameters ?? []) as { name: string; schema: { example?: unknown } }[]) {
+        if (parameter.schema.example === undefined) missing.push(`${name} parameter ${parameter.name}`);
+        else invalid.push(...checker.validate(`${name} ${parameter.name}`, parameter.schema, parameter.schema.example).map((e) => `${name} parameter ${parameter.name}: ${e}`));
+      }
+      const bodies: [string, Record<string, { schema?: unknown; example?: unknown }>][] = [];
+      const requestBody = operation.requestBody as { content: Record<string, { schema?: unknown; example?: unknown }> } | undefined;
+      if (requestBody) bodies.push([`${name} request`, requestBody.content]);
+      for (const [status, response] of Object.entries(operation.responses as Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }>)) {
+        if (response.content) bodies.push([`${name} ${status}`, response.content]);
+      }
+      for (const [where, content] of bodies) {
+        for (const [mediaType, media] of Object.entries(content)) {
+          if (media.example === undefined) missing.push(`${where} ${mediaType}`);
+          else invalid.push(...checker.validate(`${where} ${mediaType}`, media.schema, media.example).map((e) => `${where} ${mediaType}: ${e}`));
+        }
+      }
+      if (operation.security && (operation.security as unknown[]).length > 0 && !(operation.responses as Record<string, unknown>)['401']) {
+        missing.push(`${name}: the 401 problem`);
+      }
+    }
+  }
+  expect(missing).toEqual([]);
+  expect(invalid).toEqual([]);
+});
