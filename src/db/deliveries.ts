@@ -228,7 +228,7 @@ export function createDeliveryQueries(db: Db) {
     async recordAttempt(record: AttemptRecord): Promise<number> {
       const { rows } = await db.query<{ attempt: number }>(
         `WITH prior AS (
-           SELECT attempt FROM delivery_attempts WHERE attempt_token = $14
+           SELECT attempt FROM delivery_attempts WHERE delivery_id = $1 AND attempt_token = $14
          ), d AS (
            UPDATE deliveries SET
              attempt_count = attempt_count + 1,

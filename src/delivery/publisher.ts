@@ -1,7 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
 import { createDeliveryQueries } from '../db/deliveries';
+import { uuidv7 } from '../db/ids';
 import { createEventTypeQueries } from '../db/event-types';
 import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
@@ -29,10 +29,10 @@ export interface PublishResponse {
  */
 export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
   const queries = createDeliveryQueries(db);
-  const eventId = randomUUID();
+  const eventId = uuidv7();
   const configs = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
   const refs: DeliveryRef[] = configs.map((config) => {
-    const deliveryId = randomUUID();
+    const deliveryId = uuidv7();
     return {
       deliveryId,
       eventId,
