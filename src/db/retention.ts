@@ -85,7 +85,8 @@ export function createRetentionQueries(db: Db) {
      * Rows of the default partitions (written before history was partitioned, or kept when their day was
      * retired) older than the retention: events with no delivery still in flight or retryable, with their
      * deliveries and attempts. Deleted row by row, as the default partitions hold few rows once the rows
-     * written before partitioning have aged out.
+     * written before partitioning have aged out. The ids go as arrays (`= ANY`), so each delete probes
+     * the primary key instead of joining the batch against a scan of the partition.
      */
     async purgeHistory(olderThanMs: number, batchSize: number): Promise<HistoryPurge> {
       const { rows } = await db.query<{ events: string; deliveries: string; attempts: string }>(
@@ -97,13 +98,13 @@ export function createRetentionQueries(db: Db) {
                WHERE d.event_id = e.event_id AND d.status IN ('pending', 'retrying', 'dead_lettered'))
            ORDER BY e.created_at LIMIT $2
          ), doomed_deliveries AS (
-           SELECT delivery_id FROM deliveries_default WHERE event_id IN (SELECT event_id FROM doomed)
+           SELECT delivery_id FROM deliveries_default WHERE event_id = ANY (ARRAY(SELECT event_id FROM doomed))
          ), removed_attempts AS (
-           DELETE FROM delivery_attempts_default WHERE delivery_id IN (SELECT delivery_id FROM doomed_deliveries) RETURNING 1
+           DELETE FROM delivery_attempts_default WHERE delivery_id = ANY (ARRAY(SELECT delivery_id FROM doomed_deliveries)) RETURNING 1
          ), removed_deliveries AS (
-           DELETE FROM deliveries_default WHERE delivery_id IN (SELECT delivery_id FROM doomed_deliveries) RETURNING 1
+           DELETE FROM deliveries_default WHERE delivery_id = ANY (ARRAY(SELECT delivery_id FROM doomed_deliveries)) RETURNING 1
          ), removed_events AS (
-           DELETE FROM events_default WHERE event_id IN (SELECT event_id FROM doomed) RETURNING 1
+           DELETE FROM events_default WHERE event_id = ANY (ARRAY(SELECT event_id FROM doomed)) RETURNING 1
          )
          SELECT (SELECT count(*) FROM removed_events) AS events, (SELECT count(*) FROM removed_deliveries) AS deliveries,
                 (SELECT count(*) FROM removed_attempts) AS attempts`,
