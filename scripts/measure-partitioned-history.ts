@@ -20,6 +20,7 @@
  * each wrote. Prints a markdown table on stdout; progress on stderr.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createDeliveryQueries } from '../src/db/deliveries';
@@ -131,13 +132,20 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 interface Point {
   label: string;
+  /** The machine's 1-minute load average when the measurement began: the machine is shared. */
+  load: number;
+  /** EXPLAIN (ANALYZE, BUFFERS) of the newest-50 list: planning and execution ms, shared buffers touched. */
+  listPlan: { planningMs: number; executionMs: number; buffers: number };
   rows: Record<string, number>;
   publish: Timing;
   lists: Record<string, Timing>;
 }
 
 async function measure(pool: Pool, label: string, publishes: number, lists: number): Promise<Point> {
-  log(`${label}: ${publishes} publishes`);
+  // Dirty pages of the rows just written are flushed first, so a checkpoint does not land in the middle.
+  await pool.query('CHECKPOINT');
+  const load = os.loadavg()[0];
+  log(`${label}: ${publishes} publishes (load average ${load.toFixed(1)})`);
   const samples: number[] = [];
   for (let i = 0; i < publishes; i++) {
     const org = `org-${String(1 + (i % 50)).padStart(2, '0')}`;
@@ -168,6 +176,16 @@ async function measure(pool: Pool, label: string, publishes: number, lists: numb
     for (let i = 0; i < lists; i++) runs.push(await timed(run));
     listTimings[name] = timingOf(runs);
   }
+  const explained = await pool.query<{ 'QUERY PLAN': { 'Planning Time': number; 'Execution Time': number; Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[] }>(
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM deliveries WHERE org_id = $1 ORDER BY created_at DESC, delivery_id DESC LIMIT 51`,
+    [BIG_ORG],
+  );
+  const plan = explained.rows[0]['QUERY PLAN'][0];
+  const listPlan = {
+    planningMs: plan['Planning Time'],
+    executionMs: plan['Execution Time'],
+    buffers: plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks'],
+  };
   const { rows } = await pool.query<Record<string, string>>(
     `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries,
             (SELECT count(*) FROM delivery_attempts) AS attempts,
@@ -175,6 +193,8 @@ async function measure(pool: Pool, label: string, publishes: number, lists: numb
   );
   return {
     label,
+    load,
+    listPlan,
     rows: Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)])),
     publish: timingOf(samples),
     lists: listTimings,
@@ -282,13 +302,14 @@ async function main(): Promise<void> {
     out.push(`Postgres ${settings[0].version} (shared_buffers ${settings[0].shared_buffers}); ${fmt(eventsPerDay)} events a day over ${days} days; ` +
       `writing one day took ${ms(writeTimes[0] / 1000)}–${ms(Math.max(...writeTimes) / 1000)} s.`);
     out.push('');
-    out.push('| When | Events | Deliveries | Attempts | History on disk | Publish p50 / p99 / max (ms) | ' +
-      Object.keys(points[0].lists).map((k) => `List ${k} p50 / p99 (ms)`).join(' | ') + ' |');
-    out.push('|---|--:|--:|--:|--:|--:|' + Object.keys(points[0].lists).map(() => '--:').join('|') + '|');
+    out.push('| When | Load average | Events | Deliveries | Attempts | History on disk | Publish p50 / p99 / max (ms) | ' +
+      Object.keys(points[0].lists).map((k) => `List ${k} p50 / p99 (ms)`).join(' | ') + ' | Newest 50 in Postgres: planning / execution ms, buffers |');
+    out.push('|---|--:|--:|--:|--:|--:|--:|' + Object.keys(points[0].lists).map(() => '--:').join('|') + '|--:|');
     for (const p of points) {
-      out.push(`| ${p.label} | ${fmt(p.rows.events)} | ${fmt(p.rows.deliveries)} | ${fmt(p.rows.attempts)} | ${fmt(Math.round(p.rows.bytes / 1048576))} MB | ` +
+      out.push(`| ${p.label} | ${p.load.toFixed(1)} | ${fmt(p.rows.events)} | ${fmt(p.rows.deliveries)} | ${fmt(p.rows.attempts)} | ${fmt(Math.round(p.rows.bytes / 1048576))} MB | ` +
         `${ms(p.publish.p50)} / ${ms(p.publish.p99)} / ${ms(p.publish.max)} | ` +
-        Object.values(p.lists).map((t) => `${ms(t.p50)} / ${ms(t.p99)}`).join(' | ') + ' |');
+        Object.values(p.lists).map((t) => `${ms(t.p50)} / ${ms(t.p99)}`).join(' | ') +
+        ` | ${ms(p.listPlan.planningMs)} / ${ms(p.listPlan.executionMs)}, ${fmt(p.listPlan.buffers)} |`);
     }
     out.push('');
     out.push(`| Retiring one day (${fmt(Number(sizes[0].rows))} deliveries, ${fmt(Math.round(Number(sizes[0].bytes) / 1048576))} MB with indexes) | Time | WAL written |`);
