@@ -37,6 +37,7 @@ import { startDevServer } from '../src/dev/temporal-server';
 import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId, statusQuery } from '../src/shared/temporal';
 import { freePort } from '../test/helpers/free-port';
 import { measureCpu } from './cpu';
+import { startBenchCluster } from './temporal-cluster';
 import { type BenchReceiver, startBenchReceiver } from './receiver';
 import { distribution, round, runPool, sleep, withTimeout } from './stats';
 
@@ -54,8 +55,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'hang-cap': { type: 'string' },
     'wait-seconds': { type: 'string' },
+    temporal: { type: 'string', default: 'dev' },
   },
 });
+if (args.temporal !== 'dev' && args.temporal !== 'cluster') throw new Error('--temporal takes dev or cluster');
 
 const quick = args.quick === true;
 const N = Number(args.events ?? (quick ? 60 : 2000));
@@ -420,6 +423,17 @@ async function main(): Promise<Record<string, unknown>> {
       })(),
       (async () => {
         if (externalTemporal) return externalTemporal;
+        if (args.temporal === 'cluster') {
+          const cluster = await startBenchCluster({
+            postgresUrl: process.env.DATABASE_URL || LOCAL_SERVER_URL,
+            tag,
+            dataDir: path.join(workDir, 'cluster'),
+            namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+            log,
+          });
+          cleanups.push(() => cluster.stop());
+          return cluster.address;
+        }
         const dev = await startDevServer({
           cli: findTemporalCli(process.env),
           port: await freePort(),
@@ -442,7 +456,7 @@ async function main(): Promise<Record<string, unknown>> {
         return file;
       }),
     ]);
-    log(`Temporal at ${address} (${externalTemporal ? 'TEMPORAL_ADDRESS' : 'own dev server'}); Postgres database ${database.name}; setup ${round((performance.now() - began) / 1000, 1)} s`);
+    log(`Temporal at ${address} (${externalTemporal ? 'TEMPORAL_ADDRESS' : `own ${args.temporal === 'cluster' ? 'cluster' : 'dev server'}`}); Postgres database ${database.name}; setup ${round((performance.now() - began) / 1000, 1)} s`);
 
     const queues = { baseline: `bench-${tag}-baseline`, service: `bench-${tag}`, parked: `bench-${tag}-parked`, source: `bench-${tag}-source` };
     const serviceEnv: Record<string, string> = {
@@ -466,9 +480,16 @@ async function main(): Promise<Record<string, unknown>> {
     const config = loadConfig({ ...process.env, ...serviceEnv });
     /** CPU seconds of each part from now until the returned function is called. */
     const cpu = (worker: WorkerProcess) =>
-      measureCpu({ temporalMatch: externalTemporal ? undefined : path.join(workDir, 'temporal.db'), workerPid: worker.pid }, os.cpus().length);
+      measureCpu(
+        { temporalMatch: externalTemporal ? undefined : path.join(workDir, args.temporal === 'cluster' ? 'cluster' : 'temporal.db'), workerPid: worker.pid },
+        os.cpus().length,
+      );
     results.database = database.name;
-    results.temporal = externalTemporal ? 'TEMPORAL_ADDRESS' : 'own dev server (SQLite, journal_mode=wal, synchronous=off)';
+    results.temporal = externalTemporal
+      ? 'TEMPORAL_ADDRESS'
+      : args.temporal === 'cluster'
+        ? 'own cluster (frontend, history, matching, worker processes on Postgres)'
+        : 'own dev server (SQLite, journal_mode=wal, synchronous=off)';
     results.settings = {
       WORKER_MAX_CONCURRENT_ACTIVITIES: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/pool';
 import { createDeliveryQueries } from '../src/db/deliveries';
 import { createRetentionQueries } from '../src/db/retention';
@@ -59,13 +60,18 @@ test('the idempotency-key purge finds its batch through the expiry index, not a 
   expect(rows[0]).toEqual({ live: 19_800, all_live: true });
 });
 
-test('a delivery list filtered by status reads the (org, status) index instead of walking every delivery of the org', async () => {
+/** A UUIDv7-shaped id for a row written at `created_at`: its day's partition takes it, as it takes the service's ids. */
+const idAt = (column: string): string =>
+  `(lpad(to_hex((extract(epoch FROM ${column}) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid`;
+
+test('a delivery list filtered by status reads the (org, status) index of each day partition instead of walking every delivery of the org', async () => {
   const org = uniqueOrg();
-  // 20,000 deliveries of one org, one in 500 dead-lettered, beside a few of another org.
+  // 20,000 deliveries of one org over the last 29 hours (two day partitions), one in 500 dead-lettered,
+  // beside a few of another org.
   await db.pool.query(
     `INSERT INTO events (event_id, org_id, event_name, data, created_at)
-     SELECT gen_random_uuid(), CASE WHEN i % 20 = 0 THEN $2 ELSE $1 END, 'order.created', '{}'::jsonb, now() - i * interval '1 minute'
-     FROM generate_series(1, 10500) i`,
+     SELECT ${idAt('t')}, CASE WHEN i % 20 = 0 THEN $2 ELSE $1 END, 'order.created', '{}'::jsonb, t
+     FROM generate_series(1, 10500) i, LATERAL (SELECT now() - i * interval '10 seconds' AS t) at`,
     [org, uniqueOrg()],
   );
   await db.pool.query(
@@ -73,16 +79,51 @@ test('a delivery list filtered by status reads the (org, status) index instead o
      SELECT id, event_id, org_id, config_id, event_name,
             CASE WHEN row_number() OVER (ORDER BY created_at, config_id) % 500 = 0 THEN 'dead_lettered' ELSE 'delivered' END,
             'delivery-' || id, created_at, created_at
-     FROM (SELECT gen_random_uuid() AS id, e.*, c.config_id FROM events e CROSS JOIN (VALUES ('a'), ('b')) c(config_id)) d`,
+     FROM (SELECT ${idAt('e.created_at')} AS id, e.*, c.config_id FROM events e CROSS JOIN (VALUES ('a'), ('b')) c(config_id)) d`,
   );
   await db.pool.query('ANALYZE events, deliveries');
+  const parts = await db.pool.query<{ part: string }>(`SELECT DISTINCT tableoid::regclass::text AS part FROM deliveries WHERE org_id = $1`, [org]);
+  expect(parts.rows.length).toBeGreaterThanOrEqual(1);
+  expect(parts.rows.map((row) => row.part)).not.toContain('deliveries_default');
 
   const scans = await scansOf((explaining) => createDeliveryQueries(explaining).listDeliveries(org, { status: 'dead_lettered' }, null, 50));
-  expect(scans).not.toContain('Seq Scan deliveries');
-  expect(scans).toEqual(expect.arrayContaining([expect.stringMatching(/Index Scan deliveries_org_status_created_idx$/)]));
+  // Each partition holding the org's rows is read through an index that holds the status: the (org, status)
+  // index, or the partial index of open deliveries (dead letters are among them), whichever is smaller.
+  for (const { part } of parts.rows) {
+    const onPart = scans.filter((scan) => scan.startsWith(`Index Scan ${part}_`) || scan.endsWith(` ${part}`));
+    expect(onPart.length).toBeGreaterThan(0);
+    for (const scan of onPart) {
+      expect([`Index Scan ${part}_org_id_status_created_at_delivery_id_idx`, `Index Scan ${part}_event_id_idx1`]).toContain(scan);
+    }
+  }
 
   const { rows } = await db.pool.query(`SELECT delivery_id FROM deliveries WHERE org_id = $1 AND status = 'dead_lettered'`, [org]);
   expect(rows.length).toBeGreaterThan(30);
   const page = await createDeliveryQueries(db.pool).listDeliveries(org, { status: 'dead_lettered' }, null, 50);
   expect(page.items.map((row) => row.delivery_id).sort()).toEqual(rows.map((row) => row.delivery_id).sort());
+});
+
+test('a delivery, its attempts, its attempt context and an attempt record each read one day partition, found from the id', async () => {
+  const { rows } = await db.pool.query<{ delivery_id: string; org_id: string }>(`SELECT delivery_id, org_id FROM deliveries WHERE status = 'delivered' LIMIT 1`);
+  const { delivery_id: deliveryId, org_id: org } = rows[0];
+  const part = (await db.pool.query(`SELECT tableoid::regclass::text AS part FROM deliveries WHERE delivery_id = $1`, [deliveryId])).rows[0].part as string;
+  const suffix = part.slice('deliveries_'.length);
+  const queries = (explaining: Db) => createDeliveryQueries(explaining);
+  // The partitions of `table` a statement's scans touch.
+  const partitionsRead = (scans: string[], table: string) =>
+    [...new Set(scans.map((scan) => new RegExp(`\\b(${table}_(p\\d{8}|default))(_|$)`).exec(scan)?.[1]).filter(Boolean))];
+
+  expect(partitionsRead(await scansOf((x) => queries(x).getDelivery(org, deliveryId)), 'deliveries')).toEqual([`deliveries_${suffix}`]);
+  expect(partitionsRead(await scansOf((x) => queries(x).listAttempts(deliveryId)), 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
+  const context = await scansOf((x) => queries(x).loadDeliveryContext(deliveryId, new Date()));
+  expect(partitionsRead(context, 'deliveries')).toEqual([`deliveries_${suffix}`]);
+  expect(partitionsRead(context, 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
+  const record = await scansOf((x) =>
+    queries(x).recordAttempt({
+      deliveryId, attemptToken: randomUUID(), orgId: org, configId: 'a', circuit: { threshold: 5, cooldownMs: 1000 }, startedAt: new Date(),
+      durationMs: 5, statusCode: 200, errorClass: null, error: null, responseBody: null, status: 'delivered', nextAttemptAt: null,
+    }),
+  );
+  expect(partitionsRead(record, 'deliveries')).toEqual([`deliveries_${suffix}`]);
+  expect(partitionsRead(record, 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
 });

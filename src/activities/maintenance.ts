@@ -10,6 +10,10 @@ import { deliveryWorkflowId, type ReconcileResult, type RetentionResult } from '
 
 
 const RECONCILE_BATCH = 500;
+/** Days of history partitions the retention run keeps created ahead of today: a week without a run loses nothing. */
+const PARTITION_DAYS_AHEAD = 7;
+/** Postgres's lock_not_available: a day's retirement gave up waiting for its lock (see retire_history_day). */
+const LOCK_NOT_AVAILABLE = '55P03';
 /**
  * Deliveries in flight whose workflow one reconciler run asks Temporal about, and how many at once. A run
  * makes at most CHECK_BATCH describe calls (plus one close-event read for each workflow that ended
@@ -110,20 +114,43 @@ export function createMaintenanceActivities(deps: {
       return result;
     },
 
-    /** Retention: expired dead letters, old history, spent idempotency keys and stale leases. Reports what it removed. */
+    /**
+     * Retention: expired dead letters; history partitions created ahead, and the days past HISTORY_RETENTION
+     * dropped whole; rows of the default partitions past it; spent idempotency keys and stale leases.
+     * Reports what it removed.
+     */
     async purgeRetention(): Promise<RetentionResult> {
       const batchSize = deps.config.PURGE_BATCH_SIZE;
+      const retentionMs = deps.config.HISTORY_RETENTION;
       const deadLetters = await drain(() => retention.purgeExpiredDeadLetters(batchSize));
+      const partitionsCreated = await retention.createPartitionsAhead(retentionMs, PARTITION_DAYS_AHEAD);
       const history: HistoryPurge = { events: 0, deliveries: 0, attempts: 0 };
+      const daysRetired: string[] = [];
+      let keptDeliveries = 0;
+      for (const day of await retention.listRetirableDays(retentionMs)) {
+        try {
+          const retired = await retention.retireDay(day);
+          history.events += retired.events;
+          history.deliveries += retired.deliveries;
+          history.attempts += retired.attempts;
+          keptDeliveries += retired.kept;
+          daysRetired.push(day);
+        } catch (error) {
+          if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+          deps.logger.warn({ day }, 'history day not retired: its tables stayed locked; the next run retires it');
+          break;
+        }
+        Context.current().heartbeat();
+      }
       await drain(async () => {
-        const purged = await retention.purgeHistory(deps.config.HISTORY_RETENTION, batchSize);
+        const purged = await retention.purgeHistory(retentionMs, batchSize);
         history.events += purged.events;
         history.deliveries += purged.deliveries;
         history.attempts += purged.attempts;
         return purged.events;
       });
       const keysAndLeases = await drain(() => retention.purgeExpiredKeysAndLeases(batchSize));
-      const result: RetentionResult = { deadLetters, ...history, keysAndLeases };
+      const result: RetentionResult = { deadLetters, ...history, keysAndLeases, partitionsCreated, daysRetired, keptDeliveries };
       deps.logger.info({ ...result }, 'retention purge done');
       return result;
     },

@@ -240,7 +240,7 @@ export function createDeliveryQueries(db: Db) {
     async loadDeliveryContext(deliveryId: string, windowStartedAt: Date): Promise<DeliveryContext | undefined> {
       const { rows } = await db.query<DeliveryContext>(
         `SELECT d.delivery_id, d.status, d.attempt_count, d.last_status_code, d.org_id, d.config_id, d.event_name, d.event_id,
-                (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.started_at >= $2)::integer AS window_attempts,
+                (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = $1 AND a.started_at >= $2)::integer AS window_attempts,
                 e.created_at AS event_created_at, e.data, e.envelope,
                 c.url, c.enabled, c.disabled_reason, c.headers, c.timeout_ms,
                 c.secret, c.previous_secret, c.previous_secret_expires_at, c.auth, c.transform
@@ -263,7 +263,7 @@ export function createDeliveryQueries(db: Db) {
     async recordAttempt(record: AttemptRecord): Promise<number> {
       const { rows } = await db.query<{ attempt: number }>(
         `WITH prior AS (
-           SELECT attempt FROM delivery_attempts WHERE attempt_token = $14
+           SELECT attempt FROM delivery_attempts WHERE delivery_id = $1 AND attempt_token = $14
          ), d AS (
            UPDATE deliveries SET
              attempt_count = attempt_count + 1,

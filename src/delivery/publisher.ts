@@ -1,8 +1,8 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../db/configs';
 import { createDeliveryQueries, type EventEnvelope, type FilteredConfig } from '../db/deliveries';
+import { uuidv7 } from '../db/ids';
 import { matchPattern } from './event-pattern';
 import { createEventTypeQueries } from '../db/event-types';
 import { type Db, type Pool, withTransaction } from '../db/pool';
@@ -42,7 +42,7 @@ export function filterView(eventId: string, request: PublishRequest, now: Date):
  */
 export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
   const queries = createDeliveryQueries(db);
-  const eventId = randomUUID();
+  const eventId = uuidv7();
   const subscribed = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
   // Each config's filter sees the event as its receiver would: the body's fields, and the org.
   const seen = filterView(eventId, request, new Date());
@@ -54,7 +54,7 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
     return verdict.matches;
   });
   const refs: DeliveryRef[] = configs.map((config) => {
-    const deliveryId = randomUUID();
+    const deliveryId = uuidv7();
     return {
       deliveryId,
       eventId,

@@ -4,7 +4,7 @@
  * attempts of real deliveries. Kept as a delivery marked `test`; never retried, and the config's health
  * (failure counts, circuit, auto-disable) is left as it was.
  */
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../db/ids';
 import { buildRequest, signingSecrets, standardBody } from '../activities/attempt/request';
 import { isSuccess } from '../activities/attempt/outcome';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
@@ -93,8 +93,8 @@ export function createTestSender(deps: TestSenderDeps) {
       if (!row) throw new NotFoundError(`config ${input.configId}`);
       const eventName = input.eventName ?? TEST_EVENT;
       const data = await sampleData(input.eventName, input.data);
-      const eventId = randomUUID();
-      const deliveryId = randomUUID();
+      const eventId = uuidv7();
+      const deliveryId = uuidv7();
       const eventCreatedAt = new Date();
       const ctx: DeliveryContext & { url: string; secret: string } = {
         delivery_id: deliveryId,

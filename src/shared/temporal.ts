@@ -146,11 +146,17 @@ export interface ReconcileResult {
   deadLettered: number;
 }
 
-/** Rows one retention run removed, by kind. */
+/** Rows one retention run removed, by kind, and the day partitions it created and retired. */
 export interface RetentionResult {
   deadLetters: number;
   events: number;
   deliveries: number;
   attempts: number;
   keysAndLeases: number;
+  /** Partition tables created ahead (three per day). */
+  partitionsCreated: number;
+  /** UTC days (YYYY-MM-DD) whose partitions were dropped. */
+  daysRetired: string[];
+  /** Deliveries still open when their day was retired, moved to the default partition. */
+  keptDeliveries: number;
 }

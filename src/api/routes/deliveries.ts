@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../../config';
 import { type ConfigState, createConfigQueries } from '../../db/configs';
 import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
+import { uuidv7 } from '../../db/ids';
 import { type Pool, withTransaction } from '../../db/pool';
 import { deliveryWorkflowId } from '../../shared/temporal';
 import { type DeliveryDispatcher, type DeliveryRef, deliveryRefOf } from '../../delivery/dispatcher';
@@ -64,7 +64,7 @@ export function deliveriesRouter(deps: {
 
   /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
   async function redeliver(row: DeliveryRow): Promise<string> {
-    const deliveryId = randomUUID();
+    const deliveryId = uuidv7();
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
       const txQueries = createDeliveryQueries(client);

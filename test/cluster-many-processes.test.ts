@@ -1,0 +1,174 @@
+import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { freePort, freePortRange } from './helpers/free-port';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { eventually, type PublishAnswer, uniqueOrg } from './helpers/scenario';
+import { spawnService, type ServiceProcess } from './helpers/service-process';
+import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
+import { scaled, testEnv } from './setup/test-env';
+
+/**
+ * The service as it scales out: two API processes and two worker processes, each its own OS process,
+ * on one task queue of a Temporal cluster of separate processes. 2,000 events are published across both
+ * APIs; one worker is killed with SIGKILL midway, and the other finishes the work.
+ */
+const EVENTS = 2000;
+const suffix = randomBytes(4).toString('hex');
+const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];
+
+let cluster: TemporalCluster;
+let dataDir: string;
+let db: TestDatabase;
+let receiver: Receiver;
+let env: Record<string, string>;
+const processes: ServiceProcess[] = [];
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testEnv('databaseUrl') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('cluster-many-processes');
+  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-cluster-'));
+  cluster = await startTemporalCluster({
+    ...CLUSTER_DEFAULTS,
+    postgresUrl: testEnv('databaseUrl'),
+    database: clusterDatabases[0],
+    visibilityDatabase: clusterDatabases[1],
+    basePort: await freePortRange(clusterLayout(0, 1).portCount),
+    frontends: 1,
+    dataDir,
+    logLevel: 'warn',
+    log: () => undefined,
+  });
+  receiver = await startReceiver();
+  // One environment for all four processes: the same database, cluster and task queue.
+  env = testEnvironment(db, {
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: cluster.namespace,
+    DELIVERY_RETRY_WINDOW: '10m',
+    HOST: '127.0.0.1',
+    DATABASE_POOL_SIZE: '5',
+  });
+}, scaled(900_000));
+
+afterAll(async () => {
+  for (const child of processes) child.kill('SIGKILL');
+  await Promise.all(processes.map((child) => child.exited));
+  await receiver?.close();
+  await cluster?.stop();
+  for (const name of clusterDatabases) await admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  await db?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, scaled(120_000));
+
+test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the other finishes; no POST twice without a failed attempt', async () => {
+  const workers = [spawnService('worker', env), spawnService('worker', env)];
+  const apiPorts = [await freePort(), await freePort()];
+  const apis = apiPorts.map((port) => spawnService('api', { ...env, PORT: String(port) }));
+  processes.push(...workers, ...apis);
+  await Promise.all([...workers.map((w) => w.waitForLog('worker started', 60_000)), ...apis.map((a) => a.waitForLog('API listening', 60_000))]);
+  const bases = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+  const call = <T>(i: number, method: string, route: string, body?: unknown) => callApi<T>(bases[i % 2], method, route, body, withAdminKey());
+
+  const org = uniqueOrg();
+  expect([200, 201]).toContain((await call(0, 'PUT', '/event-types/order.created', {})).status);
+  const config = await call(1, 'PUT', `/webhooks/${org}/configs/main`, { url: receiver.url, eventNames: ['order.created'], maxConcurrency: 1000 });
+  expect(config.status).toBe(201);
+
+  // Published by 16 clients, alternating between the two APIs; one worker dies once a third has arrived.
+  const deliveryIds: string[] = [];
+  const publishedBy = [0, 0];
+  let next = 0;
+  let killed: Promise<number | string> | undefined;
+  const killAt = Math.round(EVENTS / 3);
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < EVENTS) {
+        const i = next++;
+        const answer = await call<PublishAnswer>(i, 'POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n: i } });
+        expect(answer.status).toBe(202);
+        publishedBy[i % 2] += 1;
+        deliveryIds.push(answer.body.deliveries[0].deliveryId);
+        if (!killed && receiver.requests.length >= killAt) {
+          workers[1].kill('SIGKILL');
+          killed = workers[1].exited;
+        }
+      }
+    }),
+  );
+  if (!killed) {
+    await receiver.waitForRequests(killAt, 120_000);
+    workers[1].kill('SIGKILL');
+    killed = workers[1].exited;
+  }
+  expect(await killed).toBe('SIGKILL');
+  const killedPid = workers[1].child.pid;
+
+  // Every delivery arrives; attempts the killed worker had in flight are retried by the server.
+  const received = () => new Set(receiver.requests.map((request) => String(request.headers['webhook-id'])));
+  await eventually(async () => received().size >= EVENTS || undefined, 600_000, `all ${EVENTS} deliveries at the receiver`, async () => `${received().size} received`);
+  expect(deliveryIds.filter((id) => !received().has(id))).toEqual([]);
+  expect([...received()].filter((id) => !deliveryIds.includes(id))).toEqual([]);
+
+  // The worker that ran each delivery's last activity attempt, and what each delivery POSTed twice went through.
+  const connection = await Connection.connect({ address: cluster.address });
+  const client = new Client({ connection, namespace: cluster.namespace });
+  const workedBy = new Map<string, number>();
+  const twice = new Map<string, number>();
+  for (const request of receiver.requests) {
+    const id = String(request.headers['webhook-id']);
+    twice.set(id, (twice.get(id) ?? 0) + 1);
+  }
+  const duplicated = [...twice].filter(([, n]) => n > 1).map(([id]) => id);
+  const retriedActivity = new Set<string>();
+  try {
+    let cursor = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (cursor < deliveryIds.length) {
+          const id = deliveryIds[cursor++];
+          const history = await client.workflow.getHandle(`delivery-${id}`).fetchHistory();
+          const started = (history.events ?? []).filter((event) => event.activityTaskStartedEventAttributes);
+          const last = started.at(-1)?.activityTaskStartedEventAttributes;
+          const pid = Number(String(last?.identity ?? '').split('@')[0]);
+          workedBy.set(id, pid);
+          if ((last?.attempt ?? 1) > 1 || started.length > 1) retriedActivity.add(id);
+        }
+      }),
+    );
+  } finally {
+    await connection.close();
+  }
+  // POSTed twice only where the first attempt failed: it was in flight in the killed worker, and the
+  // server ran the activity again when that attempt timed out.
+  expect(duplicated.filter((id) => !retriedActivity.has(id))).toEqual([]);
+
+  const split = new Map<number, number>();
+  for (const pid of workedBy.values()) split.set(pid, (split.get(pid) ?? 0) + 1);
+  const survivor = workers[0].child.pid ?? -1;
+  const report = {
+    publishedThroughEachApi: publishedBy,
+    lastAttemptBy: { survivor: split.get(survivor) ?? 0, killed: split.get(killedPid ?? -2) ?? 0 },
+    postedTwice: duplicated.length,
+    activityRetried: retriedActivity.size,
+  };
+  process.stdout.write(`work split: ${JSON.stringify(report)}\n`);
+  expect(publishedBy).toEqual([EVENTS / 2, EVENTS / 2]);
+  // Both workers did work before the kill, and the survivor finished everything after it.
+  expect(report.lastAttemptBy.killed).toBeGreaterThan(0);
+  expect(report.lastAttemptBy.survivor).toBeGreaterThan(0);
+  expect(report.lastAttemptBy.survivor + report.lastAttemptBy.killed).toBe(EVENTS);
+}, scaled(900_000));
