@@ -1,7 +1,7 @@
 /**
  * `npx tsx scripts/measure-partitioned-history.ts <admin-postgres-url> [--attempts N] [--days D] [--publishes P] [--lists L] [--keep]`
  *
- * How partitioned history (migration 008) behaves as it grows. In a scratch database (created here,
+ * How partitioned history (migration 013) behaves as it grows. In a scratch database (created here,
  * dropped at the end unless --keep), fully migrated, it writes N attempts (5,000,000 by default) spread
  * over the D days before today (10 by default), one day at a time, by SQL in Postgres: 50 orgs of 3 configs,
  * 3 deliveries per event (one per config), 5 % of first attempts failing (those deliveries take 2 to 4

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits. Events and deliveries
- * get these ids because history is partitioned by day on them (migration 008): the ids of one day form
+ * get these ids because history is partitioned by day on them (migration 013): the ids of one day form
  * one range, so a lookup by id reads that day's partition alone.
  */
 export function uuidv7(now: number = Date.now()): string {

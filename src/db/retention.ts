@@ -33,7 +33,7 @@ export function createRetentionQueries(db: Db) {
     },
 
     /**
-     * Day partitions (migration 008) of events, deliveries and attempts for every UTC day from yesterday
+     * Day partitions (migration 013) of events, deliveries and attempts for every UTC day from yesterday
      * (or the first day still inside the retention, if later) to `daysAhead` days from now. Returns how
      * many tables were created. Days retired are never created again.
      */
