@@ -458,6 +458,15 @@ const OPERATIONS: Operation[] = [
     params: eventTypeParams,
     body: { schema: putEventTypeBody, example: { description: 'An order was placed', schema: { type: 'object', required: ['orderId'] } } },
     responses: { 200: json(eventTypeSchema, EXAMPLE.eventType, 'Replaced'), 201: json(eventTypeSchema, EXAMPLE.eventType, 'Created') },
+    problems: {
+      409: {
+        description: 'Another event type maps the same eventBus, eventSource and eventDetailType',
+        slug: 'conflict',
+        title: 'Conflict',
+        detail: 'eventBus, eventSource and eventDetailType already map to event type "order.placed"',
+        extra: {},
+      },
+    },
   },
   {
     method: 'get',

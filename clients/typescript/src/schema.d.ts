@@ -2655,6 +2655,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Another event type maps the same eventBus, eventSource and eventDetailType */
+            409: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "eventBus, eventSource and eventDetailType already map to event type \"order.placed\"",
+                     *       "instance": "/event-types/order.created",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body exceeds MAX_PAYLOAD_BYTES */
             413: {
                 headers: {
