@@ -154,3 +154,47 @@ test('4xx answers exit non-zero with the detail on stderr', async () => {
   expect(forbidden.code).toBe(1);
   expect(forbidden.stderr).toMatch(/^error: 401 send an API key/m);
 });
+
+test('test-send sends one signed test event to a config and shows the attempt, whatever the receiver answered', async () => {
+  const own = await startReceiver(respondWith(200, {}, 'ok'));
+  try {
+    await stack.api('PUT', '/webhooks/initech/configs/hooks', { url: own.url, eventNames: ['*'] });
+    type Sent = { deliveryId: string; eventName: string; status: string; attempt: { statusCode: number | null; error: string | null; responseBody: string | null } };
+    const [shown, sent, unknown] = await Promise.all([
+      ok(['test-send', 'initech', 'hooks']),
+      json<Sent>(['test-send', 'initech', 'hooks', '--data', '{"n":1}']),
+      cli(['test-send', 'initech', 'no-such-config']),
+    ]);
+    expect(shown).toMatch(/│ event\s+│ webhook\.test \(/);
+    expect(shown).toMatch(/│ status\s+│ delivered/);
+    expect(shown).toMatch(/│ 1\s+│ \d{4}-\d\d-\d\dT[^│]+│ \d+ ms\s+│ 200\s+│ -\s+│ ok/);
+    expect(sent).toMatchObject({ eventName: 'webhook.test', configId: 'hooks', test: true, status: 'delivered', attempt: { attempt: 1, statusCode: 200, error: null, responseBody: 'ok' } });
+    const received = await own.waitForRequests(2);
+    expect(received.map((request) => (JSON.parse(request.body) as { data: unknown }).data)).toContainEqual({ n: 1 });
+    expect(received.every((request) => typeof request.headers['webhook-signature'] === 'string')).toBe(true);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: 404 config no-such-config not found\n');
+
+    // A receiver that fails: the command still succeeds, and says how the receiver answered.
+    own.respond(respondWith(503, {}, 'down'));
+    const failed = await json<Sent>(['test-send', 'initech', 'hooks']);
+    expect(failed).toMatchObject({ status: 'failed', attempt: { statusCode: 503, error: 'http_status', responseBody: 'down' } });
+    // Kept as a test delivery, never retried.
+    const kept = await stack.api<{ test: boolean; status: string; workflowId: string | null }>('GET', `/webhooks/initech/deliveries/${failed.deliveryId}`);
+    expect(kept.body).toMatchObject({ test: true, status: 'failed', workflowId: null });
+  } finally {
+    await own.close();
+  }
+});
+
+test('keys create --type aws-sigv4 shows the access key id and the secret access key once', async () => {
+  const [created, shown] = await Promise.all([
+    json<Record<string, unknown>>(['keys', 'create', '--type', 'aws-sigv4', '--scope', 'publish']),
+    ok(['keys', 'create', '--type', 'aws-sigv4', '--scope', 'org:acme', '--description', 'orders service']),
+  ]);
+  expect(created).toMatchObject({ type: 'aws-sigv4', accessKeyId: expect.stringMatching(/^TWKA/), secretAccessKey: expect.any(String), scopes: ['publish'] });
+  expect(created).not.toHaveProperty('key');
+  expect(shown).toMatch(/│ type\s+│ aws-sigv4/);
+  expect(shown).toMatch(/^access key id: TWKA\w+$/m);
+  expect(shown).toMatch(/^secret access key \(shown once\): \S+$/m);
+});

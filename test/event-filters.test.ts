@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
@@ -11,7 +12,8 @@ let receiver: Receiver;
 beforeAll(async () => {
   db = await createTestDatabase('event-filters');
   receiver = await startReceiver();
-  stack = await startStack(db);
+  // Every answer is checked against docs/openapi.json.
+  stack = checkedAgainstDocument(await startStack(db));
 });
 afterAll(async () => {
   await stack.stop();

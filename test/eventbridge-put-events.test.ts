@@ -1,10 +1,12 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
 import { uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 
+const checker = createResponseChecker();
 let db: TestDatabase;
 let stack: Stack;
 let receiver: Receiver;
@@ -12,7 +14,8 @@ let receiver: Receiver;
 beforeAll(async () => {
   db = await createTestDatabase('eventbridge-put-events');
   receiver = await startReceiver();
-  stack = await startStack(db);
+  // Every answer is checked against docs/openapi.json, those to the AWS SDK too (clientFor).
+  stack = checkedAgainstDocument(await startStack(db));
   const type = await stack.api('PUT', '/event-types/order.created', {
     eventBus: 'orders',
     eventSource: 'com.example.shop',
@@ -42,8 +45,37 @@ async function createSigV4Key(scopes = ['publish']): Promise<SigV4Key> {
   return created.body;
 }
 
+interface WireResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+interface RequestHandler {
+  handle(request: { method: string; path: string }, options?: unknown): Promise<{ response: WireResponse }>;
+}
+
+/** The SDK's own HTTP handler, with each answer read whole and checked against the document before the SDK parses it. */
+function checkedHandler(inner: RequestHandler): RequestHandler {
+  return Object.assign(Object.create(inner) as RequestHandler, {
+    async handle(request: { method: string; path: string }, options?: unknown) {
+      const result = await inner.handle(request, options);
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.response.body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString('utf8');
+      // The SDK calls the endpoint's path with the operation's `/` after it, which Express routes alike.
+      checker.assert(request.method, request.path.replace(/(.)\/+$/, '$1'), { status: result.response.statusCode, headers: new Headers(result.response.headers), body: text ? (JSON.parse(text) as unknown) : null });
+      result.response.body = new Uint8Array(raw);
+      return result;
+    },
+  });
+}
+
 function clientFor(credentials: { accessKeyId: string; secretAccessKey: string }, extra: { systemClockOffset?: number; maxAttempts?: number } = {}) {
-  return new EventBridgeClient({ endpoint: `${stack.baseUrl}/aws/events`, region: 'eu-west-1', credentials, maxAttempts: 1, ...extra });
+  const client = new EventBridgeClient({ endpoint: `${stack.baseUrl}/aws/events`, region: 'eu-west-1', credentials, maxAttempts: 1, ...extra });
+  const config = client.config as unknown as { requestHandler: RequestHandler };
+  config.requestHandler = checkedHandler(config.requestHandler);
+  return client;
 }
 
 const entry = (orgId: string, detail: Record<string, unknown> = {}): PutEventsRequestEntry => ({
@@ -224,11 +256,15 @@ test('the error shape on the wire: status, x-amzn-ErrorType and {__type, message
   expect(response.status).toBe(400);
   expect(response.headers.get('content-type')).toMatch(/^application\/x-amz-json-1\.1/);
   expect(response.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
-  expect(await response.json()).toEqual({ __type: 'IncompleteSignatureException', message: expect.any(String) });
+  const body: unknown = await response.json();
+  expect(body).toEqual({ __type: 'IncompleteSignatureException', message: expect.any(String) });
+  checker.assert('POST', '/aws/events', { status: response.status, headers: response.headers, body });
 
   const unsigned = await fetch(`${stack.baseUrl}/aws/events`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
   expect(unsigned.status).toBe(403);
-  expect(await unsigned.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  const refused: unknown = await unsigned.json();
+  expect(refused).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  checker.assert('POST', '/aws/events', { status: unsigned.status, headers: unsigned.headers, body: refused });
 });
 
 test('limits: at most 10 entries and 256 KiB per request', async () => {

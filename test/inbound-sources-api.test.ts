@@ -1,18 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { githubWebhookMethods } from '../src/inbound/github-methods';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
 import { eventually, uniqueOrg } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 
 /** GitHub's own signing, from @octokit/webhooks-methods. */
 const githubSign = async (secret: string, payload: string): Promise<string> => (await githubWebhookMethods()).sign(secret, payload);
 
+const checker = createResponseChecker();
 let db: TestDatabase;
 let stack: Stack;
 
 beforeAll(async () => {
   db = await createTestDatabase('inbound-sources-api');
-  stack = await startStack(db, { SECRET_ROTATION_OVERLAP: '2s' });
+  // Every answer is checked against docs/openapi.json, the provider's calls too (below).
+  stack = checkedAgainstDocument(await startStack(db, { SECRET_ROTATION_OVERLAP: '2s' }));
   await stack.api('PUT', '/event-types/github.push', {});
 });
 afterAll(async () => {
@@ -27,7 +30,8 @@ async function pushSignedWith(sourceId: string, secret: string): Promise<number>
     body: payload,
     headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await githubSign(secret, payload) },
   });
-  await response.arrayBuffer();
+  const text = await response.text();
+  checker.assert('POST', `/inbound/${sourceId}`, { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null });
   return response.status;
 }
 

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import twilio from 'twilio';
 import { githubWebhookMethods } from '../src/inbound/github-methods';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, uniqueOrg } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
@@ -11,13 +12,15 @@ import { startStack, type Stack } from './helpers/stack';
 /** GitHub's own signing, from @octokit/webhooks-methods. */
 const githubSign = async (secret: string, payload: string): Promise<string> => (await githubWebhookMethods()).sign(secret, payload);
 
+const checker = createResponseChecker();
 let db: TestDatabase;
 let stack: Stack;
 let receiver: Receiver;
 
 beforeAll(async () => {
   db = await createTestDatabase('inbound-verification');
-  stack = await startStack(db);
+  // Every answer is checked against docs/openapi.json, the providers' calls too (post).
+  stack = checkedAgainstDocument(await startStack(db));
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -42,7 +45,9 @@ async function source(provider: string, secret: string, eventNames: string[]) {
 async function post(url: string, body: string, headers: Record<string, string>) {
   const response = await fetch(url, { method: 'POST', body, headers });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+  const answer = { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+  checker.assert('POST', new URL(url).pathname, answer);
+  return answer;
 }
 
 async function eventsOf(org: string): Promise<{ event_name: string; data: Record<string, unknown> }[]> {

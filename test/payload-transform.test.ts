@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
@@ -10,7 +11,8 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   db = await createTestDatabase('payload-transform');
-  stack = await startStack(db);
+  // Every answer is checked against docs/openapi.json.
+  stack = checkedAgainstDocument(await startStack(db));
   receiver = await startReceiver();
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { reencryptSecrets } from '../src/db/encryption-rotation';
 import { createSecretBox, decodeKey, keyIdOf } from '../src/secrets/encryption';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { startApi } from './helpers/stack';
 
 let db: TestDatabase;
@@ -17,7 +18,8 @@ const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');
 
 test('an aws-sigv4 key outlives a rotation of ENCRYPTION_KEY: its secret is re-encrypted, and it still signs', async () => {
-  const before = await startApi(db, { ENCRYPTION_KEY: oldKey });
+  // The answer that creates the key is checked against docs/openapi.json.
+  const before = checkedAgainstDocument(await startApi(db, { ENCRYPTION_KEY: oldKey }));
   let credentials: { accessKeyId: string; secretAccessKey: string };
   try {
     const created = await before.api<{ accessKeyId: string; secretAccessKey: string }>('POST', '/api-keys', { type: 'aws-sigv4', scopes: ['publish'] });

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { createDeliveryQueries } from '../src/db/deliveries';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { checkedAgainstDocument } from './helpers/openapi';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
 import { type ApiStack, startApi } from './helpers/stack';
@@ -31,7 +32,8 @@ async function receiver(status: number, body = ''): Promise<Receiver> {
 beforeAll(async () => {
   db = await createTestDatabase('test-sends');
   // One failed attempt would open the circuit, were a test send counted.
-  api = await startApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' });
+  // Every answer is checked against docs/openapi.json.
+  api = checkedAgainstDocument(await startApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }));
 });
 afterAll(async () => {
   await api.stop();

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { VERSION } from '../version';
 import { apiKeyParams, apiKeySchema, createApiKeyBody, createdApiKeySchema } from './routes/api-keys';
+import { awsErrorSchema, PUT_EVENTS_TARGET, putEventsRequestSchema, putEventsResponseSchema } from './routes/aws-events';
+import { filterVerdictSchema } from './routes/filters';
+import { transformResultSchema } from './routes/transforms';
 import {
   configParams,
   deadLetterFilter,
@@ -11,6 +14,8 @@ import {
   deliveryParams,
   eventParams,
   eventTypeParams,
+  filterTestBody,
+  inboundParams,
   includeArchivedQuery,
   listQuery,
   orgParams,
@@ -19,8 +24,20 @@ import {
   publishBody,
   putConfigBody,
   putEventTypeBody,
+  putInboundBody,
+  testSendBody,
+  transformTestBody,
 } from './validation';
-import { configSchema, deadLetterSchema, deliverySchema, deliverySummarySchema, eventSchema, eventTypeSchema } from './views';
+import {
+  configSchema,
+  deadLetterSchema,
+  deliverySchema,
+  deliverySummarySchema,
+  eventSchema,
+  eventTypeSchema,
+  inboundSourceSchema,
+  testSendSchema,
+} from './views';
 
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the same zod schemas that validate requests
@@ -35,6 +52,7 @@ const PARAM_EXAMPLES: Record<string, string> = {
   eventId: '7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8',
   deliveryId: '0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10',
   keyId: '5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77',
+  sourceId: 'gh-acme',
 };
 
 /** The request's own parameter schema, each field given an example (the validation is unchanged). */
@@ -71,7 +89,15 @@ const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; extension members may follow' });
 
-const PROBLEMS: Record<number, { description: string; slug: string; title: string; detail: string; extra?: Record<string, unknown> }> = {
+interface ProblemExample {
+  description: string;
+  slug: string;
+  title: string;
+  detail: string;
+  extra?: Record<string, unknown>;
+}
+
+const PROBLEMS: Record<number, ProblemExample> = {
   400: { description: 'The body is not JSON', slug: 'bad-request', title: 'Bad request', detail: 'request body is not valid JSON', extra: { field: '(body)' } },
   401: { description: 'No valid API key', slug: 'unauthorized', title: 'Unauthorized', detail: 'send an API key as `Authorization: Bearer <key>`', extra: { field: 'authorization' } },
   403: {
@@ -122,8 +148,9 @@ const REQUEST_ID_HEADER = {
 
 const RETRY_AFTER = { 'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const }, example: 5 } };
 
-function problemResponse(status: number, path: string) {
-  const problem = PROBLEMS[status];
+/** The problem answer of a status; `override` gives an operation its own description and example. */
+function problemResponse(status: number, path: string, override: Partial<ProblemExample> = {}) {
+  const problem = { ...PROBLEMS[status], ...override };
   return {
     description: problem.description,
     ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
@@ -144,6 +171,19 @@ function problemResponse(status: number, path: string) {
   };
 }
 
+const AWS_JSON = 'application/x-amz-json-1.1';
+const AWS_REQUEST_ID = { 'x-amzn-requestid': { description: 'The request id, as EventBridge names it', schema: { type: 'string' as const }, example: '3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e' } };
+const AWS_ERROR_TYPE = { description: 'The error code, as in `__type`', schema: { type: 'string' as const }, example: 'ValidationException' };
+
+/** An error of POST /aws/events, in EventBridge's shape. */
+function awsError(description: string, code: string, message: string) {
+  return {
+    description,
+    headers: { ...AWS_REQUEST_ID, 'x-amzn-errortype': AWS_ERROR_TYPE },
+    content: { [AWS_JSON]: { schema: awsErrorSchema, example: { __type: code, message } } },
+  };
+}
+
 const json = (schema: z.ZodType, example: unknown, description: string) => ({ description, content: { 'application/json': { schema, example } } });
 
 const EXAMPLE = {
@@ -151,6 +191,11 @@ const EXAMPLE = {
     eventName: 'order.created',
     description: 'An order was placed',
     schema: { type: 'object', required: ['orderId'] },
+    eventBus: null,
+    eventSource: null,
+    eventDetailType: null,
+    orgIdPath: 'orgId',
+    maxPayloadBytes: null,
     archived: false,
     archivedAt: null,
     createdAt: '2026-11-25T10:00:00.000Z',
@@ -165,6 +210,9 @@ const EXAMPLE = {
     description: null,
     headers: { 'X-Team': 'payments' },
     auth: null,
+    filter: null,
+    transform: null,
+    retry: null,
     timeoutMs: 15000,
     maxConcurrency: 10,
     maxPerSecond: null,
@@ -194,6 +242,7 @@ const EXAMPLE = {
     nextAttemptAt: null,
     deliveredAt: '2026-11-25T10:00:00.120Z',
     retriedFrom: null,
+    test: false,
     workflowId: `delivery-${PARAM_EXAMPLES.deliveryId}`,
     temporalUiUrl: `http://localhost:8233/namespaces/default/workflows/delivery-${PARAM_EXAMPLES.deliveryId}`,
     createdAt: '2026-11-25T10:00:00.000Z',
@@ -218,6 +267,8 @@ const EXAMPLE = {
   apiKey: {
     keyId: PARAM_EXAMPLES.keyId,
     prefix: 'twk_3f9a1c…',
+    type: 'bearer',
+    accessKeyId: null,
     scopes: ['org:acme'],
     description: 'acme dashboard',
     createdAt: '2026-11-25T10:00:00.000Z',
@@ -227,6 +278,17 @@ const EXAMPLE = {
     eventId: PARAM_EXAMPLES.eventId,
     deliveries: [{ deliveryId: PARAM_EXAMPLES.deliveryId, configId: 'orders', workflowId: `delivery-${PARAM_EXAMPLES.deliveryId}` }],
   },
+  inboundSource: {
+    sourceId: 'gh-acme',
+    provider: 'github',
+    orgId: 'acme',
+    eventNamePrefix: 'github',
+    url: null,
+    receivePath: '/inbound/gh-acme',
+    previousSecretExpiresAt: null,
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+  },
 };
 
 const publishResponseSchema = z
@@ -235,6 +297,9 @@ const publishResponseSchema = z
     deliveries: z.array(z.strictObject({ deliveryId: z.uuid(), configId: z.string(), workflowId: z.string() })),
   })
   .meta({ id: 'PublishResponse' });
+const inboundPublishResponseSchema = publishResponseSchema
+  .extend({ eventName: z.string().meta({ description: '`{eventNamePrefix}.{provider event}`', example: 'github.push' }) })
+  .meta({ id: 'InboundPublishResponse' });
 const retryResponseSchema = z.strictObject({
   deliveryId: z.uuid().meta({ description: 'The delivery now retried: this one, or a new one for a finished delivery' }),
   retriedFrom: z.uuid().optional().meta({ description: 'Set when a new delivery was made' }),
@@ -258,7 +323,7 @@ const checksSchema = z.strictObject({
 const page = (item: z.ZodType) => z.strictObject({ items: z.array(item), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }) });
 const items = (item: z.ZodType) => z.strictObject({ items: z.array(item) });
 
-type Access = 'public' | 'any' | 'admin' | 'publish' | 'org';
+type Access = 'public' | 'any' | 'admin' | 'publish' | 'org' | 'signature' | 'sigv4';
 
 interface Operation {
   method: RouteConfig['method'];
@@ -269,10 +334,13 @@ interface Operation {
   access: Access;
   params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: { schema: z.ZodType; example: unknown; optional?: true };
+  headers?: z.ZodObject;
+  body?: { schema: z.ZodType; example: unknown; optional?: true; mediaType?: string; more?: Record<string, { schema: z.ZodType; example: unknown }> };
   responses: RouteConfig['responses'];
   /** Problem statuses beyond those every call of its access can get. */
   errors?: number[];
+  /** An operation's own description and example of a problem status. */
+  problems?: Record<number, Partial<ProblemExample>>;
 }
 
 const SCOPES: Record<Access, string> = {
@@ -281,6 +349,10 @@ const SCOPES: Record<Access, string> = {
   admin: 'Needs the `admin` scope.',
   publish: 'Needs the `publish` (or `admin`) scope, or `org:{orgId}` of the event’s org.',
   org: 'Needs `org:{orgId}` (or `admin`); another org’s resources answer 404.',
+  signature:
+    'No API key: the provider’s signature over the raw body is the credential, checked by the source’s `provider`: `X-Hub-Signature-256` (github), `Stripe-Signature` (stripe), `X-Twilio-Signature` (twilio) or `webhook-id`, `webhook-timestamp` and `webhook-signature` (standard). A request that does not verify publishes nothing.',
+  sigv4:
+    'EventBridge PutEvents (JSON 1.1): signed with AWS Signature Version 4 for the service `events`, in any region, by an `aws-sigv4` key (`POST /api-keys` with `"type":"aws-sigv4"`), as any AWS SDK signs it. Each entry’s org needs the key’s `publish` or `org:{orgId}` scope. Errors have EventBridge’s shape, not problem+json.',
 };
 
 const OPERATIONS: Operation[] = [
@@ -343,11 +415,17 @@ const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/api-keys',
     operationId: 'createApiKey',
-    summary: 'Create an API key; the key is shown this once',
+    summary: 'Create an API key, shown this once: a bearer `key`, or with `"type":"aws-sigv4"` an `accessKeyId` and `secretAccessKey` for POST /aws/events',
     tag: 'API keys',
     access: 'admin',
     body: { schema: createApiKeyBody, example: { scopes: ['org:acme'], description: 'acme dashboard' } },
-    responses: { 201: json(createdApiKeySchema, { ...EXAMPLE.apiKey, key: 'twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d' }, 'Created') },
+    responses: {
+      201: json(
+        createdApiKeySchema,
+        { ...EXAMPLE.apiKey, key: 'twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d' },
+        'Created; a bearer key carries `key`, an aws-sigv4 key `accessKeyId` and `secretAccessKey`',
+      ),
+    },
   },
   {
     method: 'get',
@@ -380,6 +458,15 @@ const OPERATIONS: Operation[] = [
     params: eventTypeParams,
     body: { schema: putEventTypeBody, example: { description: 'An order was placed', schema: { type: 'object', required: ['orderId'] } } },
     responses: { 200: json(eventTypeSchema, EXAMPLE.eventType, 'Replaced'), 201: json(eventTypeSchema, EXAMPLE.eventType, 'Created') },
+    problems: {
+      409: {
+        description: 'Another event type maps the same eventBus, eventSource and eventDetailType',
+        slug: 'conflict',
+        title: 'Conflict',
+        detail: 'eventBus, eventSource and eventDetailType already map to event type "order.placed"',
+        extra: {},
+      },
+    },
   },
   {
     method: 'get',
@@ -498,6 +585,67 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'post',
+    path: '/webhooks/{orgId}/configs/{configId}/test',
+    operationId: 'testSendConfig',
+    summary: 'Send one signed test event to the config now: 200 with the attempt, whatever the receiver answered; never retried',
+    tag: 'Webhook configs',
+    access: 'org',
+    params: configParams,
+    body: { schema: testSendBody, example: { eventName: 'order.created', data: { orderId: 'o-1' } }, optional: true },
+    responses: {
+      200: json(
+        testSendSchema,
+        { deliveryId: PARAM_EXAMPLES.deliveryId, eventId: PARAM_EXAMPLES.eventId, eventName: 'webhook.test', configId: 'orders', test: true, status: 'delivered', attempt: EXAMPLE.attempt },
+        'Sent; `status` and `attempt` say how the receiver answered',
+      ),
+    },
+    problems: {
+      422: {
+        description: 'A field failed validation, the event type is not registered, or the data does not satisfy its schema; `field` names it',
+        detail: 'eventName: event type "order.shipped" is not registered',
+        extra: { field: 'eventName', errors: [{ field: 'eventName', message: 'event type "order.shipped" is not registered' }] },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/filters/test',
+    operationId: 'testFilter',
+    summary: 'Whether a filter (an EventBridge event pattern) matches an event, and the first field that did not; stores nothing',
+    tag: 'Webhook configs',
+    access: 'any',
+    body: {
+      schema: filterTestBody,
+      example: { filter: { data: { order: { total: [{ numeric: ['>', 100] }] } } }, event: { type: 'order.created', data: { order: { total: 80 } } } },
+    },
+    responses: { 200: json(filterVerdictSchema, { matches: false, reason: 'data.order.total: 80 does not match [{"numeric":[">",100]}]' }, 'The verdict') },
+    problems: {
+      422: {
+        description: 'A field failed validation, or the pattern is not valid; `field` names the path inside it',
+        detail: 'filter.data.order.total[0].numeric: expected a number after ">"',
+        extra: { field: 'filter.data.order.total[0].numeric', errors: [{ field: 'filter.data.order.total[0].numeric', message: 'expected a number after ">"' }] },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/transforms/test',
+    operationId: 'testTransform',
+    summary: 'The body a config with this payload template would send for an event; stores nothing',
+    tag: 'Webhook configs',
+    access: 'any',
+    body: { schema: transformTestBody, example: { transform: '{"text": "Order " & data.orderId & " was placed"}', event: { type: 'order.created', data: { orderId: 'o-1' } } } },
+    responses: { 200: json(transformResultSchema, { body: { text: 'Order o-1 was placed' }, bytes: 31 }, 'The body and its size') },
+    problems: {
+      422: {
+        description: 'A field failed validation, or the transform does not compile or fails on the event; `field` names it',
+        detail: 'transform: nope',
+        extra: { field: 'transform', errors: [{ field: 'transform', message: 'nope' }] },
+      },
+    },
+  },
+  {
+    method: 'post',
     path: '/events',
     operationId: 'publishEvent',
     summary: 'Publish an event: one delivery per matching enabled config',
@@ -518,6 +666,45 @@ const OPERATIONS: Operation[] = [
     responses: { 202: json(publishResponseSchema, EXAMPLE.publish, 'Accepted') },
   },
   {
+    method: 'post',
+    path: '/aws/events',
+    operationId: 'putEvents',
+    summary: 'EventBridge PutEvents: each entry becomes an event of the type mapped to its bus, source and detail type',
+    tag: 'Events',
+    access: 'sigv4',
+    headers: z.object({ 'x-amz-target': z.literal(PUT_EVENTS_TARGET).meta({ description: 'The operation; PutEvents is the only one', example: PUT_EVENTS_TARGET }) }),
+    body: {
+      schema: putEventsRequestSchema,
+      mediaType: AWS_JSON,
+      example: {
+        Entries: [{ EventBusName: 'orders', Source: 'com.example.shop', DetailType: 'Order Created', Detail: '{"account":{"orgId":"acme"},"orderId":"o-1"}' }],
+      },
+    },
+    responses: {
+      200: {
+        description: 'Put; an entry that failed carries `ErrorCode` and `ErrorMessage` instead of `EventId`, counted in `FailedEntryCount`',
+        headers: AWS_REQUEST_ID,
+        content: {
+          [AWS_JSON]: {
+            schema: putEventsResponseSchema,
+            example: { FailedEntryCount: 1, Entries: [{ EventId: PARAM_EXAMPLES.eventId }, { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }] },
+          },
+        },
+      },
+      400: awsError(
+        'ValidationException (no entries, more than 10, over 256 KiB), SerializationException (not JSON), UnknownOperationException (another X-Amz-Target), ThrottlingException (the key’s rate limit), UnrecognizedClientException (unknown or revoked key), InvalidSignatureException, IncompleteSignatureException',
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      ),
+      403: awsError('MissingAuthenticationTokenException: the request is not signed', 'MissingAuthenticationTokenException', 'Missing Authentication Token'),
+      500: awsError('InternalException; quote the request id', 'InternalException', 'An internal error occurred; quote the request id when reporting it.'),
+      503: {
+        ...awsError('ServiceUnavailableException: Postgres or Temporal is unreachable; see Retry-After', 'ServiceUnavailableException', 'The service is unavailable; try again later.'),
+        headers: { ...AWS_REQUEST_ID, 'x-amzn-errortype': AWS_ERROR_TYPE, ...RETRY_AFTER },
+      },
+    },
+  },
+  {
     method: 'get',
     path: '/webhooks/{orgId}/events/{eventId}',
     operationId: 'getEvent',
@@ -526,7 +713,7 @@ const OPERATIONS: Operation[] = [
     access: 'org',
     params: eventParams,
     responses: {
-      200: json(eventSchema, { eventId: PARAM_EXAMPLES.eventId, orgId: 'acme', eventName: 'order.created', data: { orderId: 'o-1' }, createdAt: '2026-11-25T10:00:00.000Z', deliveries: [EXAMPLE.delivery] }, 'The event'),
+      200: json(eventSchema, { eventId: PARAM_EXAMPLES.eventId, orgId: 'acme', eventName: 'order.created', data: { orderId: 'o-1' }, envelope: null, createdAt: '2026-11-25T10:00:00.000Z', deliveries: [EXAMPLE.delivery], filteredConfigs: [] }, 'The event'),
     },
   },
   {
@@ -583,16 +770,102 @@ const OPERATIONS: Operation[] = [
     body: { schema: deadLetterFilter, example: { configId: 'orders' }, optional: true },
     responses: { 202: json(bulkRetryResponseSchema, { retried: 3, matched: 4, skipped: [{ deliveryId: PARAM_EXAMPLES.deliveryId, configId: 'legacy', reason: 'config legacy no longer exists' }] }, 'Retrying') },
   },
+  {
+    method: 'put',
+    path: '/inbound/{sourceId}',
+    operationId: 'putInboundSource',
+    summary: 'Create (201) or replace (200) an inbound source; a new secret rotates, the old one verifying for SECRET_ROTATION_OVERLAP',
+    tag: 'Inbound sources',
+    access: 'admin',
+    params: inboundParams,
+    body: { schema: putInboundBody, example: { provider: 'github', secret: 'a-webhook-secret-shared-with-github', orgId: 'acme', eventNamePrefix: 'github' } },
+    responses: { 200: json(inboundSourceSchema, EXAMPLE.inboundSource, 'Replaced'), 201: json(inboundSourceSchema, EXAMPLE.inboundSource, 'Created; the answer never holds a secret') },
+  },
+  {
+    method: 'get',
+    path: '/inbound/{sourceId}',
+    operationId: 'getInboundSource',
+    summary: 'One inbound source, without its secrets',
+    tag: 'Inbound sources',
+    access: 'admin',
+    params: inboundParams,
+    responses: { 200: json(inboundSourceSchema, EXAMPLE.inboundSource, 'The inbound source') },
+    errors: [404],
+    problems: { 404: { description: 'No such inbound source', detail: 'inbound source gh-acme not found' } },
+  },
+  {
+    method: 'delete',
+    path: '/inbound/{sourceId}',
+    operationId: 'deleteInboundSource',
+    summary: 'Delete an inbound source: its webhooks then answer 404',
+    tag: 'Inbound sources',
+    access: 'admin',
+    params: inboundParams,
+    responses: { 204: { description: 'Deleted' } },
+    errors: [404],
+    problems: { 404: { description: 'No such inbound source', detail: 'inbound source gh-acme not found' } },
+  },
+  {
+    method: 'post',
+    path: '/inbound/{sourceId}',
+    operationId: 'receiveInboundWebhook',
+    summary: 'A provider’s signed webhook: published as the event `{eventNamePrefix}.{provider event}` of the source’s org',
+    tag: 'Inbound sources',
+    access: 'signature',
+    params: inboundParams,
+    body: {
+      schema: z.record(z.string(), z.unknown()).meta({ description: 'The provider’s payload, verified as received' }),
+      example: { ref: 'refs/heads/main', repository: { full_name: 'acme/shop' } },
+      more: {
+        'application/x-www-form-urlencoded': {
+          schema: z.record(z.string(), z.string()).meta({ description: 'Twilio’s form parameters' }),
+          example: { MessageSid: 'SM0b9f3c1e6d2a4f7e9a513c8d2e7f4a10', MessageStatus: 'delivered' },
+        },
+      },
+    },
+    responses: {
+      202: json(inboundPublishResponseSchema, { eventName: 'github.push', ...EXAMPLE.publish }, 'Published; a redelivery with the provider’s delivery id answers the first answer again'),
+    },
+    problems: {
+      400: { description: 'The verified body is not a JSON object', detail: 'the verified body is not JSON' },
+      401: {
+        description: 'The signature does not verify; nothing is published',
+        slug: 'signature',
+        title: 'Signature verification failed',
+        detail: 'github signature: X-Hub-Signature-256 does not match',
+        extra: {},
+      },
+      404: { description: 'No such inbound source', detail: 'inbound source gh-acme not found' },
+      413: { description: 'The body exceeds MAX_PAYLOAD_BYTES' },
+      422: {
+        description: 'The event name is not registered (the provider retries), or the data does not satisfy its schema',
+        detail: 'eventName: event type "github.push" is not registered',
+        extra: { field: 'eventName', errors: [{ field: 'eventName', message: 'event type "github.push" is not registered' }] },
+      },
+    },
+  },
 ];
+
+const SECURITY: Record<Access, { [scheme: string]: string[] }[]> = {
+  public: [],
+  signature: [],
+  sigv4: [{ awsSigV4: [] }],
+  any: [{ apiKey: [] }],
+  admin: [{ apiKey: [] }],
+  publish: [{ apiKey: [] }],
+  org: [{ apiKey: [] }],
+};
 
 /** Problem answers any call of an operation can get, by what it needs and sends. */
 function errorStatuses(operation: Operation): number[] {
-  if (operation.access === 'public') return [];
+  if (operation.access === 'public' || operation.access === 'sigv4') return [];
+  if (operation.access === 'signature') return [400, 401, 404, 413, 415, 422, 500, 503];
   const statuses = new Set([401, 429, 500, 503, ...(operation.errors ?? [])]);
   if (operation.access !== 'any') statuses.add(403);
   if (operation.access === 'org') statuses.add(404);
   if (operation.params || operation.query || operation.body) statuses.add(422);
   if (operation.body) for (const status of [400, 413, 415]) statuses.add(status);
+  for (const status of Object.keys(operation.problems ?? {})) statuses.add(Number(status));
   return [...statuses].sort();
 }
 
@@ -609,10 +882,16 @@ export function openApiDocument(): OpenApiDocument {
     scheme: 'bearer',
     description: 'An API key: `Authorization: Bearer twk_…`',
   });
+  registry.registerComponent('securitySchemes', 'awsSigV4', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'AWS Signature Version 4 (`AWS4-HMAC-SHA256 Credential=TWKA…/…/…/events/aws4_request, …`) by an `aws-sigv4` key; any AWS SDK makes it',
+  });
 
   for (const operation of OPERATIONS) {
     const responses: RouteConfig['responses'] = { ...operation.responses };
-    for (const status of errorStatuses(operation)) responses[status] ??= problemResponse(status, operation.path);
+    for (const status of errorStatuses(operation)) responses[status] ??= problemResponse(status, operation.path, operation.problems?.[status]);
     for (const [status, response] of Object.entries(responses)) {
       const { headers, ...rest } = response as { headers?: Record<string, unknown> };
       responses[status] = { ...rest, headers: { ...REQUEST_ID_HEADER, ...headers } } as RouteConfig['responses'][string];
@@ -624,12 +903,19 @@ export function openApiDocument(): OpenApiDocument {
       summary: operation.summary,
       description: SCOPES[operation.access],
       tags: [operation.tag],
-      security: operation.access === 'public' ? [] : [{ apiKey: [] }],
+      security: SECURITY[operation.access],
       request: {
         params: operation.params ? withExamples(operation.params) : undefined,
         query: operation.query ? withExamples(operation.query, QUERY_EXAMPLES) : undefined,
+        headers: operation.headers,
         body: operation.body
-          ? { required: !operation.body.optional, content: { 'application/json': { schema: operation.body.schema, example: operation.body.example } } }
+          ? {
+              required: !operation.body.optional,
+              content: {
+                [operation.body.mediaType ?? 'application/json']: { schema: operation.body.schema, example: operation.body.example },
+                ...operation.body.more,
+              },
+            }
           : undefined,
       },
       responses,
@@ -650,7 +936,7 @@ export function openApiDocument(): OpenApiDocument {
     // Relative: the reference page of a deployed API tries requests against that API.
     servers: [{ url: '/', description: 'the API serving this document' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Reference', 'API keys', 'Event types', 'Webhook configs', 'Events', 'Deliveries', 'Dead letters'].map((name) => ({ name })),
+    tags: ['Health', 'Reference', 'API keys', 'Event types', 'Webhook configs', 'Events', 'Deliveries', 'Dead letters', 'Inbound sources'].map((name) => ({ name })),
   });
   return cached;
 }

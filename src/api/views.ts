@@ -4,7 +4,7 @@ import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
 import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
-import type { InboundSourceRow } from '../db/inbound-sources';
+import { INBOUND_PROVIDERS, type InboundSourceRow } from '../db/inbound-sources';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import type { ReceiverAuth } from './validation';
@@ -306,8 +306,21 @@ export function deadLetterView(row: DeadLetterRow, config: Pick<Config, 'TEMPORA
   };
 }
 
+export const inboundSourceSchema = z.strictObject({
+  sourceId: z.string().meta({ example: 'gh-acme' }),
+  provider: z.enum(INBOUND_PROVIDERS).meta({ example: 'github' }),
+  orgId: z.string().meta({ example: 'acme' }),
+  eventNamePrefix: z.string().meta({ description: 'Events are published as `{eventNamePrefix}.{provider event}`', example: 'github' }),
+  url: z.string().nullable().meta({ description: 'The URL the provider calls, when a proxy stands in between; null when it is this service\'s own', example: null }),
+  receivePath: z.string().meta({ description: 'Where the provider sends its webhooks: `POST {receivePath}`', example: '/inbound/gh-acme' }),
+  previousSecretExpiresAt: nullableTimestamp.meta({ description: 'Until when the rotated-out secret still verifies; null when none does', example: null }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+}).meta({ id: 'InboundSource', description: 'An inbound source, without its secrets' });
+export type InboundSourceView = z.infer<typeof inboundSourceSchema>;
+
 /** An inbound source without its secrets. */
-export function inboundSourceView(row: InboundSourceRow) {
+export function inboundSourceView(row: InboundSourceRow): InboundSourceView {
   const previousLive = row.previous_secret_expires_at !== null && row.previous_secret_expires_at > new Date();
   return {
     sourceId: row.source_id,
@@ -317,7 +330,19 @@ export function inboundSourceView(row: InboundSourceRow) {
     url: row.public_url,
     receivePath: `/inbound/${encodeURIComponent(row.source_id)}`,
     previousSecretExpiresAt: previousLive ? iso(row.previous_secret_expires_at) : null,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
+
+/** The answer of a test send: its one attempt, made at once (src/delivery/test-send.ts). */
+export const testSendSchema = z.strictObject({
+  deliveryId: uuid,
+  eventId: uuid.meta({ example: '7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8' }),
+  eventName: z.string().meta({ example: 'webhook.test' }),
+  configId: z.string().meta({ example: 'orders' }),
+  test: z.literal(true),
+  status: z.enum(['delivered', 'failed']).meta({ description: 'Whether the receiver answered 2xx; a test send is never retried', example: 'delivered' }),
+  attempt: attemptSchema,
+}).meta({ id: 'TestSend' });
+export type TestSendView = z.infer<typeof testSendSchema>;

@@ -370,9 +370,13 @@ export function buildProgram(io: CliIo): Command {
     .description('a new key, shown this once')
     .requiredOption('--scope <scope>', '"admin", "publish" or "org:{orgId}" (repeatable)', collect)
     .option('--description <text>')
-    .action(async (o: { scope: string[]; description?: string }) => {
-      const data = await ok(client().POST('/api-keys', { body: { scopes: o.scope, description: o.description } }));
-      print(data, (k) => `${fields([['key id', k.keyId], ['scopes', k.scopes.join(', ')], ['description', k.description]])}\nkey (shown once): ${k.key}`);
+    .addOption(new Option('--type <type>', 'a bearer key, or an aws-sigv4 key for POST /aws/events').choices(['bearer', 'aws-sigv4']).default('bearer'))
+    .action(async (o: { scope: string[]; description?: string; type: 'bearer' | 'aws-sigv4' }) => {
+      const data = await ok(client().POST('/api-keys', { body: { type: o.type, scopes: o.scope, description: o.description } }));
+      print(data, (k) => {
+        const shown = fields([['key id', k.keyId], ['type', k.type], ['scopes', k.scopes.join(', ')], ['description', k.description]]);
+        return k.type === 'aws-sigv4' ? `${shown}\naccess key id: ${k.accessKeyId}\nsecret access key (shown once): ${k.secretAccessKey}` : `${shown}\nkey (shown once): ${k.key}`;
+      });
     });
   keys
     .command('list')
@@ -404,17 +408,21 @@ export function buildProgram(io: CliIo): Command {
     .option('--data <json>', 'the data to send (or @file)')
     .action(async (orgId: string, configId: string, o: { event?: string; data?: string }) => {
       const body = { eventName: o.event, data: o.data === undefined ? undefined : parseJsonObject(o.data, '--data') };
-      const data = await rawPost(client(), `/webhooks/${encodeURIComponent(orgId)}/configs/${encodeURIComponent(configId)}/test`, body);
-      print(data as Record<string, unknown>, (d) => fields(Object.entries(d).map(([name, value]) => [name, typeof value === 'object' && value !== null ? JSON.stringify(value) : value])));
+      const data = await ok(client().POST('/webhooks/{orgId}/configs/{configId}/test', { params: { path: { orgId, configId } }, body }));
+      print(data, (d) =>
+        [
+          fields([
+            ['delivery', d.deliveryId],
+            ['event', `${d.eventName} (${d.eventId})`],
+            ['config', d.configId],
+            ['status', d.status],
+          ]),
+          attemptRows([d.attempt]),
+        ].join('\n'),
+      );
     });
 
   return program;
-}
-
-/** A POST outside the generated paths (a route newer than the document the client was made from). */
-async function rawPost(api: WebhooksClient, path: string, body: unknown): Promise<unknown> {
-  const untyped = api as unknown as { POST: (path: string, init: { body: unknown }) => Promise<{ data?: unknown; error?: unknown; response: Response }> };
-  return ok(untyped.POST(path, { body }));
 }
 
 /** Runs one command line; resolves to the exit code. */

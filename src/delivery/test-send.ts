@@ -10,6 +10,7 @@ import { isSuccess } from '../activities/attempt/outcome';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
 import { createReceiverAuth, openReceiverAuth } from '../activities/receiver-auth';
 import { NotFoundError, ValidationError } from '../api/errors';
+import type { TestSendView } from '../api/views';
 import { createConfigQueries } from '../db/configs';
 import type { DeliveryContext } from '../db/deliveries';
 import { createEventTypeQueries } from '../db/event-types';
@@ -30,27 +31,11 @@ export interface TestSendRequest {
   data?: Record<string, unknown>;
 }
 
-export interface TestSendAttempt {
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  statusCode: number | null;
-  /** The error class (`http_status`, `timeout`, `destination_blocked`, …), null on a 2xx. */
-  error: string | null;
-  errorMessage: string | null;
-  /** The response's first 4 KiB. */
-  responseBody: string | null;
-}
+/** The attempt of a test send, as a delivery's attempts are shown. */
+export type TestSendAttempt = TestSendView['attempt'];
 
-export interface TestSendResult {
-  deliveryId: string;
-  eventId: string;
-  eventName: string;
-  configId: string;
-  test: true;
-  status: 'delivered' | 'failed';
-  attempt: TestSendAttempt;
-}
+/** The answer of `POST /webhooks/{orgId}/configs/{configId}/test`, typed by its schema in the API's views. */
+export type TestSendResult = TestSendView;
 
 export interface TestSenderDeps {
   pool: Pool;

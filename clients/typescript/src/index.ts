@@ -15,8 +15,11 @@ export type DeliverySummary = Schemas['DeliverySummary'];
 export type Attempt = Schemas['Attempt'];
 export type DeadLetter = Schemas['DeadLetter'];
 export type ApiKey = Schemas['ApiKey'];
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type WebhookEvent = Schemas['Event'];
 export type PublishResponse = Schemas['PublishResponse'];
+export type TestSend = Schemas['TestSend'];
+export type InboundSource = Schemas['InboundSource'];
 export type Problem = Schemas['Problem'];
 
 export type WebhooksClient = Client<paths>;

@@ -98,7 +98,7 @@ export interface paths {
         get: operations["listApiKeys"];
         put?: never;
         /**
-         * Create an API key; the key is shown this once
+         * Create an API key, shown this once: a bearer `key`, or with `"type":"aws-sigv4"` an `accessKeyId` and `secretAccessKey` for POST /aws/events
          * @description Needs the `admin` scope.
          */
         post: operations["createApiKey"];
@@ -268,6 +268,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/{orgId}/configs/{configId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one signed test event to the config now: 200 with the attempt, whatever the receiver answered; never retried
+         * @description Needs `org:{orgId}` (or `admin`); another org’s resources answer 404.
+         */
+        post: operations["testSendConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/filters/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether a filter (an EventBridge event pattern) matches an event, and the first field that did not; stores nothing
+         * @description Any key.
+         */
+        post: operations["testFilter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transforms/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The body a config with this payload template would send for an event; stores nothing
+         * @description Any key.
+         */
+        post: operations["testTransform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -302,6 +362,26 @@ export interface paths {
          * @description Needs `org:{orgId}` (or `admin`); another org’s resources answer 404.
          */
         post: operations["publishOrgEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/aws/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * EventBridge PutEvents: each entry becomes an event of the type mapped to its bus, source and detail type
+         * @description EventBridge PutEvents (JSON 1.1): signed with AWS Signature Version 4 for the service `events`, in any region, by an `aws-sigv4` key (`POST /api-keys` with `"type":"aws-sigv4"`), as any AWS SDK signs it. Each entry’s org needs the key’s `publish` or `org:{orgId}` scope. Errors have EventBridge’s shape, not problem+json.
+         */
+        post: operations["putEvents"];
         delete?: never;
         options?: never;
         head?: never;
@@ -428,10 +508,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/inbound/{sourceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One inbound source, without its secrets
+         * @description Needs the `admin` scope.
+         */
+        get: operations["getInboundSource"];
+        /**
+         * Create (201) or replace (200) an inbound source; a new secret rotates, the old one verifying for SECRET_ROTATION_OVERLAP
+         * @description Needs the `admin` scope.
+         */
+        put: operations["putInboundSource"];
+        /**
+         * A provider’s signed webhook: published as the event `{eventNamePrefix}.{provider event}` of the source’s org
+         * @description No API key: the provider’s signature over the raw body is the credential, checked by the source’s `provider`: `X-Hub-Signature-256` (github), `Stripe-Signature` (stripe), `X-Twilio-Signature` (twilio) or `webhook-id`, `webhook-timestamp` and `webhook-signature` (standard). A request that does not verify publishes nothing.
+         */
+        post: operations["receiveInboundWebhook"];
+        /**
+         * Delete an inbound source: its webhooks then answer 404
+         * @description Needs the `admin` scope.
+         */
+        delete: operations["deleteInboundSource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CreatedApiKey: components["schemas"]["CreatedBearerKey"] | components["schemas"]["CreatedSigV4Key"];
+        /** @description A bearer key: send `key` as `Authorization: Bearer …` */
+        CreatedBearerKey: {
+            /**
+             * Format: uuid
+             * @example 5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77
+             */
+            keyId: string;
+            /**
+             * @description The first characters of the key, enough to tell keys apart
+             * @example twk_3f9a1c…
+             */
+            prefix: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bearer";
+            accessKeyId: null;
+            /**
+             * @example [
+             *       "org:acme"
+             *     ]
+             */
+            scopes: string[];
+            /** @example acme dashboard */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            lastUsedAt: string | null;
+            /**
+             * @description The key itself, shown this once
+             * @example twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d
+             */
+            key: string;
+        };
+        /** @description An aws-sigv4 key: sign `POST /aws/events` with SigV4 for the service `events` */
+        CreatedSigV4Key: {
+            /**
+             * Format: uuid
+             * @example 5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77
+             */
+            keyId: string;
+            /**
+             * @description The first characters of the key, enough to tell keys apart
+             * @example twk_3f9a1c…
+             */
+            prefix: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "aws-sigv4";
+            /**
+             * @description The access key id; also the key's `prefix`
+             * @example TWKA3F9A1C5E0B7D4A2F
+             */
+            accessKeyId: string;
+            /**
+             * @example [
+             *       "org:acme"
+             *     ]
+             */
+            scopes: string[];
+            /** @example acme dashboard */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            lastUsedAt: string | null;
+            /**
+             * @description The secret access key, shown this once
+             * @example dGhpcyBpcyBhIHNlY3JldCBhY2Nlc3Mga2V5IG9mIDMw
+             */
+            secretAccessKey: string;
+        };
         /** @description RFC 9457 problem details; extension members may follow */
         Problem: {
             /** @example urn:temporal-webhooks:problem:validation */
@@ -695,6 +896,79 @@ export interface components {
             audience: string | null;
             ttlSeconds: number;
         } | null;
+        TestSend: {
+            /**
+             * Format: uuid
+             * @example 0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10
+             */
+            deliveryId: string;
+            /**
+             * Format: uuid
+             * @example 7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8
+             */
+            eventId: string;
+            /** @example webhook.test */
+            eventName: string;
+            /** @example orders */
+            configId: string;
+            /** @enum {boolean} */
+            test: true;
+            /**
+             * @description Whether the receiver answered 2xx; a test send is never retried
+             * @example delivered
+             * @enum {string}
+             */
+            status: "delivered" | "failed";
+            attempt: components["schemas"]["Attempt"];
+        };
+        Attempt: {
+            /** @example 1 */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            startedAt: string;
+            /** @example 42 */
+            durationMs: number;
+            /** @example 200 */
+            statusCode: number | null;
+            /**
+             * @description Error class: timeout, dns, connection_refused, tls, http_status, network, destination_blocked, auth_token
+             * @example null
+             */
+            error: string | null;
+            /** @example null */
+            errorMessage: string | null;
+            /**
+             * @description The first 4 KiB of the answer
+             * @example ok
+             */
+            responseBody: string | null;
+        };
+        FilterVerdict: {
+            /** @example false */
+            matches: boolean;
+            /**
+             * @description "matched", or the first field of the event that did not match
+             * @example data.order.total: 80 does not match [{"numeric":[">",100]}]
+             */
+            reason: string;
+        };
+        TransformResult: {
+            /**
+             * @description The JSON body a config with this transform would send
+             * @example {
+             *       "text": "Order o-1 was placed"
+             *     }
+             */
+            body?: unknown;
+            /**
+             * @description Its size as sent, in bytes
+             * @example 31
+             */
+            bytes: number;
+        };
         PublishResponse: {
             /** Format: uuid */
             eventId: string;
@@ -704,6 +978,65 @@ export interface components {
                 configId: string;
                 workflowId: string;
             }[];
+        };
+        PutEventsResponse: {
+            /** @example 0 */
+            FailedEntryCount: number;
+            /** @description One per entry of the request, in its order */
+            Entries: components["schemas"]["PutEventsResultEntry"][];
+        };
+        /** @description The event id of an entry put, or why that entry failed */
+        PutEventsResultEntry: {
+            /**
+             * Format: uuid
+             * @example 7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8
+             */
+            EventId: string;
+        } | {
+            /**
+             * @example InvalidArgument
+             * @enum {string}
+             */
+            ErrorCode: "InvalidArgument" | "MalformedDetail" | "AccessDeniedException";
+            /** @example No event definition for EventBusName "orders", Source "com.example.shop" and DetailType "Order Shipped". */
+            ErrorMessage: string;
+        };
+        /** @description An error in EventBridge's shape; `x-amzn-ErrorType` carries the same code */
+        AwsError: {
+            /**
+             * @example ValidationException
+             * @enum {string}
+             */
+            __type: "MissingAuthenticationTokenException" | "IncompleteSignatureException" | "UnrecognizedClientException" | "InvalidSignatureException" | "UnknownOperationException" | "SerializationException" | "ValidationException" | "ThrottlingException" | "InternalException" | "ServiceUnavailableException";
+            /** @example 1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null */
+            message: string;
+        };
+        /** @description EventBridge PutEvents; other members (EndpointId) are ignored */
+        PutEventsRequest: {
+            Entries: components["schemas"]["PutEventsRequestEntry"][];
+        };
+        PutEventsRequestEntry: {
+            /**
+             * @description A bus name or ARN; `default` when left out
+             * @example orders
+             */
+            EventBusName?: string;
+            /** @example com.example.shop */
+            Source: string;
+            /** @example Order Created */
+            DetailType: string;
+            /**
+             * @description A JSON object, as a string: the event's data
+             * @example {"account":{"orgId":"acme"},"orderId":"o-1"}
+             */
+            Detail: string;
+            /**
+             * @description Epoch seconds or an ISO-8601 timestamp; now when left out
+             * @example 1764064800
+             */
+            Time?: number | string;
+            /** @example [] */
+            Resources?: string[];
         };
         Event: {
             /**
@@ -874,31 +1207,6 @@ export interface components {
             updatedAt: string;
             attempts: components["schemas"]["Attempt"][];
         };
-        Attempt: {
-            /** @example 1 */
-            attempt: number;
-            /**
-             * Format: date-time
-             * @example 2026-11-25T10:00:00.000Z
-             */
-            startedAt: string;
-            /** @example 42 */
-            durationMs: number;
-            /** @example 200 */
-            statusCode: number | null;
-            /**
-             * @description Error class: timeout, dns, connection_refused, tls, http_status, network, destination_blocked, auth_token
-             * @example null
-             */
-            error: string | null;
-            /** @example null */
-            errorMessage: string | null;
-            /**
-             * @description The first 4 KiB of the answer
-             * @example ok
-             */
-            responseBody: string | null;
-        };
         DeadLetter: {
             /**
              * Format: uuid
@@ -938,6 +1246,64 @@ export interface components {
             workflowId: string;
             /** @example http://localhost:8233/namespaces/default/workflows/delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10 */
             temporalUiUrl: string;
+        };
+        /** @description An inbound source, without its secrets */
+        InboundSource: {
+            /** @example gh-acme */
+            sourceId: string;
+            /**
+             * @example github
+             * @enum {string}
+             */
+            provider: "github" | "stripe" | "twilio" | "standard";
+            /** @example acme */
+            orgId: string;
+            /**
+             * @description Events are published as `{eventNamePrefix}.{provider event}`
+             * @example github
+             */
+            eventNamePrefix: string;
+            /**
+             * @description The URL the provider calls, when a proxy stands in between; null when it is this service's own
+             * @example null
+             */
+            url: string | null;
+            /**
+             * @description Where the provider sends its webhooks: `POST {receivePath}`
+             * @example /inbound/gh-acme
+             */
+            receivePath: string;
+            /**
+             * Format: date-time
+             * @description Until when the rotated-out secret still verifies; null when none does
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            updatedAt: string;
+        };
+        InboundPublishResponse: {
+            /** Format: uuid */
+            eventId: string;
+            deliveries: {
+                /** Format: uuid */
+                deliveryId: string;
+                configId: string;
+                workflowId: string;
+            }[];
+            /**
+             * @description `{eventNamePrefix}.{provider event}`
+             * @example github.push
+             */
+            eventName: string;
         };
     };
     responses: never;
@@ -1194,6 +1560,8 @@ export interface operations {
                      *         {
                      *           "keyId": "5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77",
                      *           "prefix": "twk_3f9a1c…",
+                     *           "type": "bearer",
+                     *           "accessKeyId": null,
                      *           "scopes": [
                      *             "org:acme"
                      *           ],
@@ -1408,7 +1776,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
+            /** @description Created; a bearer key carries `key`, an aws-sigv4 key `accessKeyId` and `secretAccessKey` */
             201: {
                 headers: {
                     /**
@@ -1423,6 +1791,8 @@ export interface operations {
                      * @example {
                      *       "keyId": "5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77",
                      *       "prefix": "twk_3f9a1c…",
+                     *       "type": "bearer",
+                     *       "accessKeyId": null,
                      *       "scopes": [
                      *         "org:acme"
                      *       ],
@@ -1432,51 +1802,7 @@ export interface operations {
                      *       "key": "twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d"
                      *     }
                      */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 5d0c7f0e-3b1a-4c55-8f8e-2a9d6b1c4e77
-                         */
-                        keyId: string;
-                        /**
-                         * @description The first characters of the key, enough to tell keys apart
-                         * @example twk_3f9a1c…
-                         */
-                        prefix: string;
-                        /**
-                         * @example bearer
-                         * @enum {string}
-                         */
-                        type: "bearer" | "aws-sigv4";
-                        /**
-                         * @description The access key id of an aws-sigv4 key
-                         * @example null
-                         */
-                        accessKeyId: string | null;
-                        /**
-                         * @example [
-                         *       "org:acme"
-                         *     ]
-                         */
-                        scopes: string[];
-                        /** @example acme dashboard */
-                        description: string | null;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-25T10:00:00.000Z
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @example null
-                         */
-                        lastUsedAt: string | null;
-                        /**
-                         * @description The key itself, shown this once
-                         * @example twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d
-                         */
-                        key: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description The body is not JSON */
@@ -1967,6 +2293,11 @@ export interface operations {
                      *           "orderId"
                      *         ]
                      *       },
+                     *       "eventBus": null,
+                     *       "eventSource": null,
+                     *       "eventDetailType": null,
+                     *       "orgIdPath": "orgId",
+                     *       "maxPayloadBytes": null,
                      *       "archived": false,
                      *       "archivedAt": null,
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
@@ -2200,6 +2531,11 @@ export interface operations {
                      *           "orderId"
                      *         ]
                      *       },
+                     *       "eventBus": null,
+                     *       "eventSource": null,
+                     *       "eventDetailType": null,
+                     *       "orgIdPath": "orgId",
+                     *       "maxPayloadBytes": null,
                      *       "archived": false,
                      *       "archivedAt": null,
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
@@ -2230,6 +2566,11 @@ export interface operations {
                      *           "orderId"
                      *         ]
                      *       },
+                     *       "eventBus": null,
+                     *       "eventSource": null,
+                     *       "eventDetailType": null,
+                     *       "orgIdPath": "orgId",
+                     *       "maxPayloadBytes": null,
                      *       "archived": false,
                      *       "archivedAt": null,
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
@@ -2309,6 +2650,30 @@ export interface operations {
                      *       "instance": "/event-types/order.created",
                      *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
                      *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another event type maps the same eventBus, eventSource and eventDetailType */
+            409: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "eventBus, eventSource and eventDetailType already map to event type \"order.placed\"",
+                     *       "instance": "/event-types/order.created",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2513,6 +2878,11 @@ export interface operations {
                      *           "orderId"
                      *         ]
                      *       },
+                     *       "eventBus": null,
+                     *       "eventSource": null,
+                     *       "eventDetailType": null,
+                     *       "orgIdPath": "orgId",
+                     *       "maxPayloadBytes": null,
                      *       "archived": true,
                      *       "archivedAt": "2026-11-26T10:00:00.000Z",
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
@@ -2747,6 +3117,11 @@ export interface operations {
                      *               "orderId"
                      *             ]
                      *           },
+                     *           "eventBus": null,
+                     *           "eventSource": null,
+                     *           "eventDetailType": null,
+                     *           "orgIdPath": "orgId",
+                     *           "maxPayloadBytes": null,
                      *           "archived": false,
                      *           "archivedAt": null,
                      *           "createdAt": "2026-11-25T10:00:00.000Z",
@@ -2939,6 +3314,9 @@ export interface operations {
                      *         "X-Team": "payments"
                      *       },
                      *       "auth": null,
+                     *       "filter": null,
+                     *       "transform": null,
+                     *       "retry": null,
                      *       "timeoutMs": 15000,
                      *       "maxConcurrency": 10,
                      *       "maxPerSecond": null,
@@ -3282,6 +3660,9 @@ export interface operations {
                      *         "X-Team": "payments"
                      *       },
                      *       "auth": null,
+                     *       "filter": null,
+                     *       "transform": null,
+                     *       "retry": null,
                      *       "timeoutMs": 15000,
                      *       "maxConcurrency": 10,
                      *       "maxPerSecond": null,
@@ -3328,6 +3709,9 @@ export interface operations {
                      *         "X-Team": "payments"
                      *       },
                      *       "auth": null,
+                     *       "filter": null,
+                     *       "transform": null,
+                     *       "retry": null,
                      *       "timeoutMs": 15000,
                      *       "maxConcurrency": 10,
                      *       "maxPerSecond": null,
@@ -3948,6 +4332,9 @@ export interface operations {
                      *         "X-Team": "payments"
                      *       },
                      *       "auth": null,
+                     *       "filter": null,
+                     *       "transform": null,
+                     *       "retry": null,
                      *       "timeoutMs": 15000,
                      *       "maxConcurrency": 10,
                      *       "maxPerSecond": null,
@@ -4276,6 +4663,9 @@ export interface operations {
                      *             "X-Team": "payments"
                      *           },
                      *           "auth": null,
+                     *           "filter": null,
+                     *           "transform": null,
+                     *           "retry": null,
                      *           "timeoutMs": 15000,
                      *           "maxConcurrency": 10,
                      *           "maxPerSecond": null,
@@ -4951,6 +5341,910 @@ export interface operations {
             };
         };
     };
+    testSendConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                configId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "eventName": "order.created",
+                 *       "data": {
+                 *         "orderId": "o-1"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    eventName?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Sent; `status` and `attempt` say how the receiver answered */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deliveryId": "0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
+                     *       "eventId": "7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8",
+                     *       "eventName": "webhook.test",
+                     *       "configId": "orders",
+                     *       "test": true,
+                     *       "status": "delivered",
+                     *       "attempt": {
+                     *         "attempt": 1,
+                     *         "startedAt": "2026-11-25T10:00:00.050Z",
+                     *         "durationMs": 42,
+                     *         "statusCode": 200,
+                     *         "error": null,
+                     *         "errorMessage": null,
+                     *         "responseBody": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TestSend"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "request body is not valid JSON",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope */
+            403: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the scope this request needs (admin)",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or another org’s */
+            404: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "config orders not found",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds MAX_PAYLOAD_BYTES */
+            413: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 262144 bytes",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding */
+            415: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "unsupported body encoding",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation, the event type is not registered, or the data does not satisfy its schema; `field` names it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "eventName: event type \"order.shipped\" is not registered",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "eventName",
+                     *       "errors": [
+                     *         {
+                     *           "field": "eventName",
+                     *           "message": "event type \"order.shipped\" is not registered"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/webhooks/acme/configs/orders/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testFilter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "data": {
+                 *           "order": {
+                 *             "total": [
+                 *               {
+                 *                 "numeric": [
+                 *                   ">",
+                 *                   100
+                 *                 ]
+                 *               }
+                 *             ]
+                 *           }
+                 *         }
+                 *       },
+                 *       "event": {
+                 *         "type": "order.created",
+                 *         "data": {
+                 *           "order": {
+                 *             "total": 80
+                 *           }
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description An EventBridge event pattern
+                     * @example {
+                     *       "data": {
+                     *         "order": {
+                     *           "total": [
+                     *             {
+                     *               "numeric": [
+                     *                 ">",
+                     *                 100
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    filter: Record<string, never>;
+                    event: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "matches": false,
+                     *       "reason": "data.order.total: 80 does not match [{\"numeric\":[\">\",100]}]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FilterVerdict"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "request body is not valid JSON",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds MAX_PAYLOAD_BYTES */
+            413: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 262144 bytes",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding */
+            415: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "unsupported body encoding",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation, or the pattern is not valid; `field` names the path inside it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "filter.data.order.total[0].numeric: expected a number after \">\"",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "filter.data.order.total[0].numeric",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter.data.order.total[0].numeric",
+                     *           "message": "expected a number after \">\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/filters/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testTransform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "transform": "{\"text\": \"Order \" & data.orderId & \" was placed\"}",
+                 *       "event": {
+                 *         "type": "order.created",
+                 *         "data": {
+                 *           "orderId": "o-1"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    transform: string | {
+                        /** @enum {string} */
+                        preset: "slack" | "teams";
+                    };
+                    event: {
+                        type: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        eventId?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        orgId?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The body and its size */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "body": {
+                     *         "text": "Order o-1 was placed"
+                     *       },
+                     *       "bytes": 31
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TransformResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "request body is not valid JSON",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds MAX_PAYLOAD_BYTES */
+            413: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 262144 bytes",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding */
+            415: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "unsupported body encoding",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation, or the transform does not compile or fails on the event; `field` names it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "transform: nope",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "transform",
+                     *       "errors": [
+                     *         {
+                     *           "field": "transform",
+                     *           "message": "nope"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/transforms/test",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     publishEvent: {
         parameters: {
             query?: never;
@@ -5571,6 +6865,194 @@ export interface operations {
             };
         };
     };
+    putEvents: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The operation; PutEvents is the only one */
+                "x-amz-target": "AWSEvents.PutEvents";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Entries": [
+                 *         {
+                 *           "EventBusName": "orders",
+                 *           "Source": "com.example.shop",
+                 *           "DetailType": "Order Created",
+                 *           "Detail": "{\"account\":{\"orgId\":\"acme\"},\"orderId\":\"o-1\"}"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/x-amz-json-1.1": components["schemas"]["PutEventsRequest"];
+            };
+        };
+        responses: {
+            /** @description Put; an entry that failed carries `ErrorCode` and `ErrorMessage` instead of `EventId`, counted in `FailedEntryCount` */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description The request id, as EventBridge names it
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-amzn-requestid"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "FailedEntryCount": 1,
+                     *       "Entries": [
+                     *         {
+                     *           "EventId": "7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8"
+                     *         },
+                     *         {
+                     *           "ErrorCode": "MalformedDetail",
+                     *           "ErrorMessage": "Detail is malformed."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/x-amz-json-1.1": components["schemas"]["PutEventsResponse"];
+                };
+            };
+            /** @description ValidationException (no entries, more than 10, over 256 KiB), SerializationException (not JSON), UnknownOperationException (another X-Amz-Target), ThrottlingException (the key’s rate limit), UnrecognizedClientException (unknown or revoked key), InvalidSignatureException, IncompleteSignatureException */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description The request id, as EventBridge names it
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-amzn-requestid"?: string;
+                    /**
+                     * @description The error code, as in `__type`
+                     * @example ValidationException
+                     */
+                    "x-amzn-errortype"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "__type": "InvalidSignatureException",
+                     *       "message": "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
+                     *     }
+                     */
+                    "application/x-amz-json-1.1": components["schemas"]["AwsError"];
+                };
+            };
+            /** @description MissingAuthenticationTokenException: the request is not signed */
+            403: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description The request id, as EventBridge names it
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-amzn-requestid"?: string;
+                    /**
+                     * @description The error code, as in `__type`
+                     * @example ValidationException
+                     */
+                    "x-amzn-errortype"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "__type": "MissingAuthenticationTokenException",
+                     *       "message": "Missing Authentication Token"
+                     *     }
+                     */
+                    "application/x-amz-json-1.1": components["schemas"]["AwsError"];
+                };
+            };
+            /** @description InternalException; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description The request id, as EventBridge names it
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-amzn-requestid"?: string;
+                    /**
+                     * @description The error code, as in `__type`
+                     * @example ValidationException
+                     */
+                    "x-amzn-errortype"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "__type": "InternalException",
+                     *       "message": "An internal error occurred; quote the request id when reporting it."
+                     *     }
+                     */
+                    "application/x-amz-json-1.1": components["schemas"]["AwsError"];
+                };
+            };
+            /** @description ServiceUnavailableException: Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description The request id, as EventBridge names it
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-amzn-requestid"?: string;
+                    /**
+                     * @description The error code, as in `__type`
+                     * @example ValidationException
+                     */
+                    "x-amzn-errortype"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "__type": "ServiceUnavailableException",
+                     *       "message": "The service is unavailable; try again later."
+                     *     }
+                     */
+                    "application/x-amz-json-1.1": components["schemas"]["AwsError"];
+                };
+            };
+        };
+    };
     getEvent: {
         parameters: {
             query?: never;
@@ -5602,6 +7084,7 @@ export interface operations {
                      *       "data": {
                      *         "orderId": "o-1"
                      *       },
+                     *       "envelope": null,
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
                      *       "deliveries": [
                      *         {
@@ -5616,12 +7099,14 @@ export interface operations {
                      *           "nextAttemptAt": null,
                      *           "deliveredAt": "2026-11-25T10:00:00.120Z",
                      *           "retriedFrom": null,
+                     *           "test": false,
                      *           "workflowId": "delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *           "temporalUiUrl": "http://localhost:8233/namespaces/default/workflows/delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *           "createdAt": "2026-11-25T10:00:00.000Z",
                      *           "updatedAt": "2026-11-25T10:00:00.120Z"
                      *         }
-                     *       ]
+                     *       ],
+                     *       "filteredConfigs": []
                      *     }
                      */
                     "application/json": components["schemas"]["Event"];
@@ -5861,6 +7346,7 @@ export interface operations {
                      *           "nextAttemptAt": null,
                      *           "deliveredAt": "2026-11-25T10:00:00.120Z",
                      *           "retriedFrom": null,
+                     *           "test": false,
                      *           "workflowId": "delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *           "temporalUiUrl": "http://localhost:8233/namespaces/default/workflows/delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *           "createdAt": "2026-11-25T10:00:00.000Z",
@@ -6104,6 +7590,7 @@ export interface operations {
                      *       "nextAttemptAt": null,
                      *       "deliveredAt": "2026-11-25T10:00:00.120Z",
                      *       "retriedFrom": null,
+                     *       "test": false,
                      *       "workflowId": "delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *       "temporalUiUrl": "http://localhost:8233/namespaces/default/workflows/delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
                      *       "createdAt": "2026-11-25T10:00:00.000Z",
@@ -7139,6 +8626,1046 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "postgres is unavailable; try again later",
                      *       "instance": "/webhooks/acme/dead-letters/retry",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInboundSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inbound source */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sourceId": "gh-acme",
+                     *       "provider": "github",
+                     *       "orgId": "acme",
+                     *       "eventNamePrefix": "github",
+                     *       "url": null,
+                     *       "receivePath": "/inbound/gh-acme",
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-25T10:00:00.000Z",
+                     *       "updatedAt": "2026-11-25T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InboundSource"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope */
+            403: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the scope this request needs (admin)",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such inbound source */
+            404: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "inbound source gh-acme not found",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "url: must be an absolute http(s) URL without credentials",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "url",
+                     *       "errors": [
+                     *         {
+                     *           "field": "url",
+                     *           "message": "must be an absolute http(s) URL without credentials"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putInboundSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider": "github",
+                 *       "secret": "a-webhook-secret-shared-with-github",
+                 *       "orgId": "acme",
+                 *       "eventNamePrefix": "github"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    provider: "github" | "stripe" | "twilio" | "standard";
+                    secret: string;
+                    orgId: string;
+                    eventNamePrefix: string;
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sourceId": "gh-acme",
+                     *       "provider": "github",
+                     *       "orgId": "acme",
+                     *       "eventNamePrefix": "github",
+                     *       "url": null,
+                     *       "receivePath": "/inbound/gh-acme",
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-25T10:00:00.000Z",
+                     *       "updatedAt": "2026-11-25T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InboundSource"];
+                };
+            };
+            /** @description Created; the answer never holds a secret */
+            201: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sourceId": "gh-acme",
+                     *       "provider": "github",
+                     *       "orgId": "acme",
+                     *       "eventNamePrefix": "github",
+                     *       "url": null,
+                     *       "receivePath": "/inbound/gh-acme",
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-25T10:00:00.000Z",
+                     *       "updatedAt": "2026-11-25T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InboundSource"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "request body is not valid JSON",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope */
+            403: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the scope this request needs (admin)",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds MAX_PAYLOAD_BYTES */
+            413: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 262144 bytes",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding */
+            415: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "unsupported body encoding",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "url: must be an absolute http(s) URL without credentials",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "url",
+                     *       "errors": [
+                     *         {
+                     *           "field": "url",
+                     *           "message": "must be an absolute http(s) URL without credentials"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveInboundWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ref": "refs/heads/main",
+                 *       "repository": {
+                 *         "full_name": "acme/shop"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    [key: string]: unknown;
+                };
+                /**
+                 * @example {
+                 *       "MessageSid": "SM0b9f3c1e6d2a4f7e9a513c8d2e7f4a10",
+                 *       "MessageStatus": "delivered"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Published; a redelivery with the provider’s delivery id answers the first answer again */
+            202: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "eventName": "github.push",
+                     *       "eventId": "7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8",
+                     *       "deliveries": [
+                     *         {
+                     *           "deliveryId": "0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10",
+                     *           "configId": "orders",
+                     *           "workflowId": "delivery-0b9f3c1e-6d2a-4f7e-9a51-3c8d2e7f4a10"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InboundPublishResponse"];
+                };
+            };
+            /** @description The verified body is not a JSON object */
+            400: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:bad-request",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "the verified body is not JSON",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signature does not verify; nothing is published */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:signature",
+                     *       "title": "Signature verification failed",
+                     *       "status": 401,
+                     *       "detail": "github signature: X-Hub-Signature-256 does not match",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such inbound source */
+            404: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "inbound source gh-acme not found",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds MAX_PAYLOAD_BYTES */
+            413: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 262144 bytes",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding */
+            415: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "unsupported body encoding",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "(body)"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The event name is not registered (the provider retries), or the data does not satisfy its schema */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "eventName: event type \"github.push\" is not registered",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "eventName",
+                     *       "errors": [
+                     *         {
+                     *           "field": "eventName",
+                     *           "message": "event type \"github.push\" is not registered"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "dependency": "postgres"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteInboundSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "send an API key as `Authorization: Bearer <key>`",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope */
+            403: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the scope this request needs (admin)",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such inbound source */
+            404: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "inbound source gh-acme not found",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it */
+            422: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:validation",
+                     *       "title": "Validation failed",
+                     *       "status": 422,
+                     *       "detail": "url: must be an absolute http(s) URL without credentials",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "url",
+                     *       "errors": [
+                     *         {
+                     *           "field": "url",
+                     *           "message": "must be an absolute http(s) URL without credentials"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s rate limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of this API key reached; retry in 12 s",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
+                     *       "field": "authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; quote the request id */
+            500: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "instance": "/inbound/gh-acme",
+                     *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Postgres or Temporal is unreachable; see Retry-After */
+            503: {
+                headers: {
+                    /**
+                     * @description The id of this request in the logs: the caller’s own `x-request-id` when valid, else a new UUID
+                     * @example 3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e
+                     */
+                    "x-request-id"?: string;
+                    /**
+                     * @description Seconds to wait before trying again
+                     * @example 5
+                     */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:temporal-webhooks:problem:dependency-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "postgres is unavailable; try again later",
+                     *       "instance": "/inbound/gh-acme",
                      *       "requestId": "3b8e8f0a-1f2c-4b7d-9e6a-5c4d3b2a1f0e",
                      *       "dependency": "postgres"
                      *     }

@@ -34,9 +34,22 @@ export const apiKeySchema = z.strictObject({
   createdAt: z.iso.datetime().meta({ example: '2026-11-25T10:00:00.000Z' }),
   lastUsedAt: z.iso.datetime().nullable().meta({ example: null }),
 }).meta({ id: 'ApiKey' });
-export const createdApiKeySchema = apiKeySchema.extend({
-  key: z.string().meta({ description: 'The key itself, shown this once', example: 'twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d' }),
-});
+const createdBearerKeySchema = apiKeySchema
+  .extend({
+    type: z.literal('bearer'),
+    accessKeyId: z.null(),
+    key: z.string().meta({ description: 'The key itself, shown this once', example: 'twk_3f9a1c5e0b7d4a2f8c6e1b9d3a7f5c2e0b8d6a4f1c3e5b7d' }),
+  })
+  .meta({ id: 'CreatedBearerKey', description: 'A bearer key: send `key` as `Authorization: Bearer …`' });
+const createdSigV4KeySchema = apiKeySchema
+  .extend({
+    type: z.literal('aws-sigv4'),
+    accessKeyId: z.string().meta({ description: 'The access key id; also the key\'s `prefix`', example: 'TWKA3F9A1C5E0B7D4A2F' }),
+    secretAccessKey: z.string().meta({ description: 'The secret access key, shown this once', example: 'dGhpcyBpcyBhIHNlY3JldCBhY2Nlc3Mga2V5IG9mIDMw' }),
+  })
+  .meta({ id: 'CreatedSigV4Key', description: 'An aws-sigv4 key: sign `POST /aws/events` with SigV4 for the service `events`' });
+/** The answer that creates a key: the only one that ever shows its secret. */
+export const createdApiKeySchema = z.discriminatedUnion('type', [createdBearerKeySchema, createdSigV4KeySchema]).meta({ id: 'CreatedApiKey' });
 
 /** Never the key itself: only its prefix, which is enough to tell keys apart. */
 function apiKeyView(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
@@ -72,7 +85,8 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
         scopes: [...new Set(body.scopes)],
         description: body.description ?? null,
       });
-      res.status(201).json({ ...apiKeyView(row), secretAccessKey: generated.secretAccessKey });
+      const created: z.infer<typeof createdSigV4KeySchema> = { ...apiKeyView(row), type: 'aws-sigv4', accessKeyId: generated.accessKeyId, secretAccessKey: generated.secretAccessKey };
+      res.status(201).json(created);
       return;
     }
     const generated = generateApiKey();
@@ -84,7 +98,8 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
       scopes: [...new Set(body.scopes)],
       description: body.description ?? null,
     });
-    res.status(201).json({ ...apiKeyView(row), key: generated.key });
+    const created: z.infer<typeof createdBearerKeySchema> = { ...apiKeyView(row), type: 'bearer', accessKeyId: null, key: generated.key };
+    res.status(201).json(created);
   });
 
   router.get('/api-keys', async (req, res) => {

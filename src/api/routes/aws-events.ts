@@ -5,6 +5,7 @@
  * an event exactly as `POST /events` makes one.
  */
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import type { Config } from '../../config';
 import { createApiKeyQueries } from '../../db/api-keys';
 import type { EventEnvelope } from '../../db/deliveries';
@@ -30,14 +31,72 @@ export class AwsProtocolError extends Error {
   override readonly name = 'AwsProtocolError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: AwsErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+/**
+ * PutEvents as EventBridge defines it (JSON 1.1). The route checks each entry itself, so that one bad entry
+ * fails alone with EventBridge's error code; these schemas describe the request and shape the answers.
+ */
+export const putEventsEntrySchema = z
+  .object({
+    EventBusName: z.string().max(1600).optional().meta({ description: 'A bus name or ARN; `default` when left out', example: 'orders' }),
+    Source: z.string().meta({ example: 'com.example.shop' }),
+    DetailType: z.string().meta({ example: 'Order Created' }),
+    Detail: z.string().meta({ description: 'A JSON object, as a string: the event\'s data', example: '{"account":{"orgId":"acme"},"orderId":"o-1"}' }),
+    Time: z.union([z.number(), z.string()]).optional().meta({ description: 'Epoch seconds or an ISO-8601 timestamp; now when left out', example: 1764064800 }),
+    Resources: z.array(z.string().max(2048)).max(100).optional().meta({ example: [] }),
+  })
+  .meta({ id: 'PutEventsRequestEntry' });
+
+export const putEventsRequestSchema = z
+  .object({ Entries: z.array(putEventsEntrySchema).min(1).max(MAX_PUT_EVENTS_ENTRIES) })
+  .meta({ id: 'PutEventsRequest', description: 'EventBridge PutEvents; other members (EndpointId) are ignored' });
+
+export const putEventsResultEntrySchema = z
+  .union([
+    z.strictObject({ EventId: z.uuid().meta({ example: '7c1e2f3a-9b8d-4e6f-a1b2-c3d4e5f6a7b8' }) }),
+    z.strictObject({
+      ErrorCode: z.enum(['InvalidArgument', 'MalformedDetail', 'AccessDeniedException']).meta({ example: 'InvalidArgument' }),
+      ErrorMessage: z.string().meta({ example: 'No event definition for EventBusName "orders", Source "com.example.shop" and DetailType "Order Shipped".' }),
+    }),
+  ])
+  .meta({ id: 'PutEventsResultEntry', description: 'The event id of an entry put, or why that entry failed' });
+
+export const putEventsResponseSchema = z
+  .strictObject({
+    FailedEntryCount: z.number().int().meta({ example: 0 }),
+    Entries: z.array(putEventsResultEntrySchema).meta({ description: 'One per entry of the request, in its order' }),
+  })
+  .meta({ id: 'PutEventsResponse' });
+
+/** The error codes of this route, each with the status it answers. */
+export const AWS_ERROR_CODES = [
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'UnknownOperationException',
+  'SerializationException',
+  'ValidationException',
+  'ThrottlingException',
+  'InternalException',
+  'ServiceUnavailableException',
+] as const;
+
+export const awsErrorSchema = z
+  .strictObject({
+    __type: z.enum(AWS_ERROR_CODES).meta({ example: 'ValidationException' }),
+    message: z.string().meta({ example: "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null" }),
+  })
+  .meta({ id: 'AwsError', description: 'An error in EventBridge\'s shape; `x-amzn-ErrorType` carries the same code' });
+
+type EntryResult = z.infer<typeof putEventsResultEntrySchema>;
+type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
 
 class EntryError extends Error {
   override readonly name = 'EntryError';
@@ -199,7 +258,8 @@ export function awsEventsRouter(deps: {
       const principal = res.locals.principal as Principal;
       const results: EntryResult[] = [];
       for (const entry of entries) results.push(await putEntry(entry, principal));
-      sendAws(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
+      const answer: z.infer<typeof putEventsResponseSchema> = { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+      sendAws(res, 200, answer);
     },
   );
 
@@ -223,7 +283,8 @@ export function awsEventsRouter(deps: {
       known = new AwsProtocolError(500, 'InternalException', 'An internal error occurred; quote the request id when reporting it.');
     }
     res.setHeader('x-amzn-errortype', known.code);
-    sendAws(res, known.status, { __type: known.code, message: known.message });
+    const answer: z.infer<typeof awsErrorSchema> = { __type: known.code, message: known.message };
+    sendAws(res, known.status, answer);
   };
   router.use('/aws/events', errorHandler);
 

@@ -1,9 +1,18 @@
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { createTransformCache, TransformEvaluationError } from '../../delivery/transform';
 import { ValidationError } from '../errors';
 import { parseInput, transformTestBody } from '../validation';
 import { assertTransformCompiles } from './configs';
+
+/** The answer of `POST /transforms/test`. */
+export const transformResultSchema = z
+  .strictObject({
+    body: z.unknown().meta({ description: 'The JSON body a config with this transform would send', example: { text: 'Order o-1 was placed' } }),
+    bytes: z.number().int().meta({ description: 'Its size as sent, in bytes', example: 31 }),
+  })
+  .meta({ id: 'TransformResult' });
 
 /** `POST /transforms/test`: the body a config's transform would send for an event, before the config is saved. */
 export function transformsRouter(): Router {
@@ -27,7 +36,8 @@ export function transformsRouter(): Router {
       if (error instanceof TransformEvaluationError) throw new ValidationError([{ field: 'transform', message: error.message }]);
       throw error;
     }
-    res.json({ body: JSON.parse(body) as unknown, bytes: Buffer.byteLength(body) });
+    const result: z.infer<typeof transformResultSchema> = { body: JSON.parse(body) as unknown, bytes: Buffer.byteLength(body) };
+    res.json(result);
   });
 
   return router;
