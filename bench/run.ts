@@ -34,7 +34,7 @@ import { createPool } from '../src/db/pool';
 import { canConnect, LOCAL_SERVER_URL, resolveDatabase } from '../src/dev/postgres';
 import { findTemporalCli } from '../src/dev/temporal-cli';
 import { startDevServer } from '../src/dev/temporal-server';
-import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId, statusQuery } from '../src/shared/temporal';
+import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId, searchAttributes } from '../src/shared/temporal';
 import { freePort } from '../test/helpers/free-port';
 import { measureCpu } from './cpu';
 import { startBenchCluster } from './temporal-cluster';
@@ -112,6 +112,8 @@ async function call(baseUrl: string, method: 'PUT' | 'POST', urlPath: string, bo
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_API_KEY}` },
     body: JSON.stringify(body),
     dispatcher: agent,
+  }).catch((error: unknown) => {
+    throw new Error(`${method} ${baseUrl}${urlPath}: ${String(error)}`, { cause: error });
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: text ? (JSON.parse(text) as unknown) : null };
@@ -170,7 +172,10 @@ async function publishAtRate(baseUrl: string, org: string, rate: number, until: 
     const wait = start + (i * 1000) / rate - performance.now();
     if (wait > 0) await sleep(wait);
     const sentAt = performance.now();
-    inFlight.push(publish(baseUrl, org, { i }).then(({ eventId }) => ({ eventId, sentAt, acceptedAt: performance.now() })));
+    const sending = publish(baseUrl, org, { i }).then(({ eventId }) => ({ eventId, sentAt, acceptedAt: performance.now() }));
+    // Handled where they are awaited together; marked handled now so that one failing early is reported there.
+    sending.catch(() => undefined);
+    inFlight.push(sending);
   }
   return Promise.all(inFlight);
 }
@@ -342,12 +347,12 @@ async function waitFirstAttempts(client: Client, workflowIds: readonly string[],
   for (;;) {
     const states = await Promise.all(
       sample.map(async (id) => {
-        const handle = client.workflow.getHandle(id);
-        const description = await handle.describe();
+        const description = await client.workflow.getHandle(id).describe();
         const pending = description.raw.pendingActivities?.[0];
         if (pending) return (pending.attempt ?? 0) >= 2;
-        // A first attempt run as a local activity: the workflow then waits in a timer, its status retrying.
-        return description.status.name === 'RUNNING' && (await handle.query(statusQuery)).state === 'retrying';
+        // A first attempt run as a local activity: the workflow then waits in a timer, its status search
+        // attribute retrying (read from the server, so a busy worker does not hold the answer up).
+        return description.status.name === 'RUNNING' && description.typedSearchAttributes.get(searchAttributes.deliveryStatus) === 'retrying';
       }),
     );
     const retrying = states.filter(Boolean).length;
