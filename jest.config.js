@@ -1,11 +1,22 @@
 // TEST_TIME_FACTOR stretches every wait in the tests (test/setup/test-env.ts) and this timeout alike.
 const factor = Number(process.env.TEST_TIME_FACTOR || 1);
 
+/**
+ * Tests that start many processes of their own (a Temporal cluster, several services, the benchmark) run
+ * after the rest and one at a time: `npm test` runs jest a second time with TEST_PHASE=heavy for them, so
+ * that they never compete with each other, or with the waits of the other tests, for CI's 2 cores.
+ * Run one of them alone with `TEST_PHASE=heavy npx jest test/<name>.test.ts`.
+ */
+const HEAVY = ['cluster-many-processes', 'temporal-cluster', 'bench-smoke'];
+const heavyPhase = process.env.TEST_PHASE === 'heavy';
+const heavyPattern = `/test/(${HEAVY.join('|')})\\.test\\.ts$`;
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: heavyPhase ? ['/node_modules/', `^(?!.*${heavyPattern})`] : ['/node_modules/', heavyPattern],
   transform: {
     // Types are checked once by `npm run typecheck`; here files are only transpiled.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { localActivityOf } from './helpers/diagnostics';
 import { freePort, freePortRange } from './helpers/free-port';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, type PublishAnswer, uniqueOrg } from './helpers/scenario';
@@ -141,11 +142,29 @@ test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the o
         while (cursor < deliveryIds.length) {
           const id = deliveryIds[cursor++];
           const history = await client.workflow.getHandle(`delivery-${id}`).fetchHistory();
-          const started = (history.events ?? []).filter((event) => event.activityTaskStartedEventAttributes);
-          const last = started.at(-1)?.activityTaskStartedEventAttributes;
-          const pid = Number(String(last?.identity ?? '').split('@')[0]);
-          workedBy.set(id, pid);
-          if ((last?.attempt ?? 1) > 1 || started.length > 1) retriedActivity.add(id);
+          // The worker of each attempt: an activity task's identity, or, for a first attempt run as a local
+          // activity, the identity of the workflow task whose completion recorded its marker.
+          let completedBy = '';
+          let lastBy = '';
+          let attempts = 0;
+          let rerun = false;
+          for (const event of history.events ?? []) {
+            if (event.workflowTaskCompletedEventAttributes) completedBy = event.workflowTaskCompletedEventAttributes.identity ?? '';
+            // A workflow task that timed out or failed ran its local first attempt again on another worker.
+            if (event.workflowTaskTimedOutEventAttributes || event.workflowTaskFailedEventAttributes) rerun = true;
+            if (localActivityOf(event) === 'attemptDelivery') {
+              attempts += 1;
+              lastBy = completedBy;
+            }
+            const started = event.activityTaskStartedEventAttributes;
+            if (started) {
+              attempts += 1;
+              lastBy = started.identity ?? '';
+              if ((started.attempt ?? 1) > 1) rerun = true;
+            }
+          }
+          workedBy.set(id, Number(lastBy.split('@')[0]));
+          if (attempts > 1 || rerun) retriedActivity.add(id);
         }
       }),
     );
