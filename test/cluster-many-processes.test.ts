@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
 import { localActivityOf } from './helpers/diagnostics';
 import { freePort, freePortRange } from './helpers/free-port';
 import { type Receiver, startReceiver } from './helpers/receiver';
@@ -29,16 +28,6 @@ let db: TestDatabase;
 let receiver: Receiver;
 let env: Record<string, string>;
 const processes: ServiceProcess[] = [];
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testEnv('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('cluster-many-processes');
@@ -70,7 +59,7 @@ afterAll(async () => {
   await Promise.all(processes.map((child) => child.exited));
   await receiver?.close();
   await cluster?.stop();
-  for (const name of clusterDatabases) await admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  await dropDatabases(clusterDatabases);
   await db?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, scaled(120_000));

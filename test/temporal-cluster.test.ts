@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
 import { describeDelivery } from './helpers/diagnostics';
 import { freePortRange } from './helpers/free-port';
 import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
@@ -29,16 +28,6 @@ const FRONTENDS = 2;
 const suffix = randomBytes(4).toString('hex');
 const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testEnv('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   db = await createTestDatabase('temporal-cluster');
   dataDir = await mkdtemp(path.join(tmpdir(), 'tw-cluster-'));
@@ -58,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-  for (const name of clusterDatabases) await admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  await dropDatabases(clusterDatabases);
   await db?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, scaled(120_000));

@@ -369,17 +369,12 @@ function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
  * the next try, from a failure's details when it has them.
  */
 function attemptFacts(error: unknown): { statusCode: number | null; attempt: number | null; retryInMs: number | null } {
-  for (let cause = error instanceof Error ? error : undefined; cause; cause = cause.cause instanceof Error ? cause.cause : undefined) {
-    if (cause instanceof ApplicationFailure) {
-      const details = cause.details?.[0] as { statusCode?: unknown; attempt?: unknown; retryInMs?: unknown } | undefined;
-      return {
-        statusCode: typeof details?.statusCode === 'number' ? details.statusCode : null,
-        attempt: typeof details?.attempt === 'number' ? details.attempt : null,
-        retryInMs: typeof details?.retryInMs === 'number' ? details.retryInMs : null,
-      };
-    }
-  }
-  return { statusCode: null, attempt: null, retryInMs: null };
+  const details = applicationFailureOf(error)?.details?.[0] as { statusCode?: unknown; attempt?: unknown; retryInMs?: unknown } | undefined;
+  return {
+    statusCode: typeof details?.statusCode === 'number' ? details.statusCode : null,
+    attempt: typeof details?.attempt === 'number' ? details.attempt : null,
+    retryInMs: typeof details?.retryInMs === 'number' ? details.retryInMs : null,
+  };
 }
 
 /** The reason recorded on a dead letter: the last failure and why retrying stopped. */

@@ -35,7 +35,14 @@ export async function createTestDatabase(label: string, options: { migrate?: boo
     pool,
     async drop() {
       await pool.end();
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+      await dropDatabases([name]);
     },
   };
+}
+
+/** Drops databases a test made by other means (a Temporal cluster's, say), connections and all. */
+export async function dropDatabases(names: readonly string[]): Promise<void> {
+  await admin(async (client) => {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  });
 }
