@@ -203,6 +203,8 @@ interface StatusReply {
   inFlightActivities: number;
   inFlightWorkflowActivations: number;
   cachedWorkflows: number;
+  /** Statements sent to Postgres by the service process so far (BEGIN and COMMIT count). */
+  dbQueries: number;
 }
 
 interface WorkerProcess {
@@ -301,16 +303,19 @@ interface TaskCounts {
   localActivities: number;
   /** Calls to the server by the worker and the API's client on its connection: requests and polls that returned. */
   serverCalls: number;
+  /** Statements the service process sent to Postgres, each a round trip. */
+  dbQueries: number;
 }
 
 /** Activity and workflow tasks the worker has received so far, and the calls to the server. */
 async function taskCounts(worker: WorkerProcess): Promise<TaskCounts> {
-  const metrics = await worker.metrics();
+  const [metrics, status] = await Promise.all([worker.metrics(), worker.status()]);
   return {
     activityTasks: metrics.get('temporal_activity_task_received') ?? 0,
     workflowTasks: metrics.get('temporal_workflow_task_queue_poll_succeed') ?? 0,
     localActivities: metrics.get('temporal_local_activity_total') ?? 0,
     serverCalls: (metrics.get('temporal_request') ?? 0) + (metrics.get('temporal_long_request') ?? 0),
+    dbQueries: status.dbQueries,
   };
 }
 
@@ -319,6 +324,7 @@ const since = (before: TaskCounts, after: TaskCounts): TaskCounts => ({
   workflowTasks: after.workflowTasks - before.workflowTasks,
   localActivities: after.localActivities - before.localActivities,
   serverCalls: after.serverCalls - before.serverCalls,
+  dbQueries: after.dbQueries - before.dbQueries,
 });
 
 /** Each count per delivery. */
@@ -327,6 +333,7 @@ const perDelivery = (tasks: TaskCounts, deliveries: number) => ({
   workflowTasksPerDelivery: round(tasks.workflowTasks / deliveries, 2),
   localActivitiesPerDelivery: round(tasks.localActivities / deliveries, 2),
   serverCallsPerDelivery: round(tasks.serverCalls / deliveries, 2),
+  dbQueriesPerDelivery: round(tasks.dbQueries / deliveries, 2),
 });
 
 /** Mean history length of a random sample of the given (closed) workflows. */
@@ -882,7 +889,7 @@ function printTable(r: Record<string, unknown>): void {
   cpuRow('parked', 'cpu: 7 throughput beside parked', (x) => x.endToEndCpuSeconds);
   const e2e = get('endToEnd');
   if (has('endToEnd')) {
-    rows.push(['2 per delivery', `${e2e.historyEventsPerDelivery} history events, ${e2e.serverCallsPerDelivery} server calls`, `${e2e.workflowTasksPerDelivery} workflow tasks polled (an eager start's first is not), ${e2e.activityTasksPerDelivery} activity tasks, ${e2e.localActivitiesPerDelivery} local activities`]);
+    rows.push(['2 per delivery', `${e2e.historyEventsPerDelivery} history events, ${e2e.serverCallsPerDelivery} server calls, ${e2e.dbQueriesPerDelivery} Postgres statements`, `${e2e.workflowTasksPerDelivery} workflow tasks polled (an eager start's first is not), ${e2e.activityTasksPerDelivery} activity tasks, ${e2e.localActivitiesPerDelivery} local activities`]);
   }
   for (const t of (r.targets ?? []) as Target[]) rows.push([`target: ${t.figure}`, `${t.measured} ${t.unit}`, `${t.target}: ${t.met ? 'met' : 'missed'}`]);
   const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]!.length)));

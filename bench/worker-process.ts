@@ -10,7 +10,7 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
-import { createPool } from '../src/db/pool';
+import { countQueries, createPool } from '../src/db/pool';
 import { startService } from '../src/service';
 import { MAX_CACHED_WORKFLOWS } from '../src/worker/worker';
 
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   let worker: Worker;
   let stop: () => Promise<void>;
   let baseUrl: string | undefined;
+  let dbQueries = (): number => 0;
   let expected = Number.POSITIVE_INFINITY;
   let completed = 0;
 
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     };
   } else {
     const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-bench' });
+    dbQueries = countQueries(pool);
     const service = await startService({ config, pool, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, metricsPort: 0 });
     worker = service.worker;
     baseUrl = service.baseUrl;
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
       inFlightActivities: status.numInFlightActivities,
       inFlightWorkflowActivations: status.numInFlightWorkflowActivations,
       cachedWorkflows: status.numCachedWorkflows,
+      dbQueries: dbQueries(),
     });
   });
 }

@@ -42,5 +42,26 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
   }
 }
 
+/**
+ * Counts the statements the pool's clients send to Postgres (each one a round trip; BEGIN and COMMIT
+ * included). For measuring the work per delivery: the benchmark reports it. Returns the running count.
+ */
+export function countQueries(pool: Pool): () => number {
+  let count = 0;
+  const counted = new WeakSet<PoolClient>();
+  const wrap = (client: PoolClient) => {
+    if (counted.has(client)) return;
+    counted.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      count += 1;
+      return query(...args);
+    };
+  };
+  // pool.query checks a client out too, so every statement passes a client that 'acquire' has seen.
+  pool.on('acquire', wrap);
+  return () => count;
+}
+
 /** Anything that runs a query: the pool, or a client inside a transaction. */
 export type Db = Pool | PoolClient;
