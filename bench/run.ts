@@ -199,6 +199,9 @@ async function latencies(receiver: BenchReceiver, sending: Promise<Sent[]>) {
 interface StatusReply {
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8's heap as reserved from the system, and memory of buffers outside it. */
+  heapTotalBytes: number;
+  externalBytes: number;
   maxRssBytes: number;
   inFlightActivities: number;
   inFlightWorkflowActivations: number;
@@ -797,6 +800,8 @@ async function main(): Promise<Record<string, unknown>> {
         workerRssIdleMb: mb(idle.rssBytes),
         workerRssParkedMb: mb(parked.rssBytes),
         workerHeapUsedParkedMb: mb(parked.heapUsedBytes),
+        workerHeapTotalParkedMb: mb(parked.heapTotalBytes),
+        workerExternalParkedMb: mb(parked.externalBytes),
         workerRssAfterThroughputMb: mb(after.rssBytes),
         workerMaxRssMb: mb(after.maxRssBytes),
         cachedWorkflows: parked.cachedWorkflows,

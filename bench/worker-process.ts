@@ -98,11 +98,14 @@ async function main(): Promise<void> {
       expected = message.count ?? Number.POSITIVE_INFINITY;
     }
     const status = worker.getStatus();
+    const memory = process.memoryUsage();
     send({
       id: message.id,
       type: 'reply',
-      rssBytes: process.memoryUsage().rss,
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       inFlightActivities: status.numInFlightActivities,
       inFlightWorkflowActivations: status.numInFlightWorkflowActivations,

