@@ -18,7 +18,7 @@
  * Prints one JSON object with every figure on stdout, then a table (unless --json-only). Progress on stderr.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -357,7 +357,12 @@ async function waitFirstAttempts(client: Client, workflowIds: readonly string[],
   for (;;) {
     const states = await Promise.all(
       sample.map(async (id) => {
-        const description = await client.workflow.getHandle(id).describe();
+        // Started after the publish was answered: a workflow not there yet has had no attempt.
+        const description = await client.workflow.getHandle(id).describe().catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        });
+        if (!description) return false;
         const pending = description.raw.pendingActivities?.[0];
         if (pending) return (pending.attempt ?? 0) >= 2;
         // A first attempt run as a local activity: the workflow then waits in a timer, its status search
@@ -511,6 +516,8 @@ async function main(): Promise<Record<string, unknown>> {
       DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE,
       CIRCUIT_BREAKER_THRESHOLD: config.CIRCUIT_BREAKER_THRESHOLD,
       THROTTLE_RETRY_DELAY_MS: config.THROTTLE_RETRY_DELAY,
+      PUBLISH_STARTS_AFTER_ANSWER: config.PUBLISH_STARTS_AFTER_ANSWER,
+      PUBLISH_START_CONCURRENCY: config.PUBLISH_START_CONCURRENCY,
       workerNodeArgs: process.env.BENCH_WORKER_NODE_ARGS ?? '',
     };
 

@@ -105,6 +105,16 @@ export const configSchema = z.object({
   TEMPORAL_EAGER_START: flag(true).describe(
     'Ask the server to hand a delivery\'s first workflow task straight back to the worker of the same process (npm start), when it has a free slot',
   ),
+  PUBLISH_STARTS_AFTER_ANSWER: flag(true).describe(
+    'Answer a publish once its event and deliveries are committed, and start their workflows right after, in the API process; false: the answer waits for the starts. Either way a start that fails is left to the reconciler',
+  ),
+  PUBLISH_START_CONCURRENCY: integer(256, 1, 10_000).describe('Workflow starts in flight at once in one API process, when they follow the answer'),
+  PUBLISH_START_QUEUE_LIMIT: integer(50_000, 0, 10_000_000).describe(
+    'Deliveries waiting for their workflow start in one API process; those beyond it are left to the reconciler',
+  ),
+  PUBLISH_START_DRAIN_GRACE: duration('10s').describe(
+    'How long a stopping API process goes on starting the workflows of deliveries it accepted; those left are started by the reconciler',
+  ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),

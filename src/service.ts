@@ -7,6 +7,7 @@ import { destinationGuardFor } from './activities/destination-guard';
 import { createHttpClient } from './activities/http';
 import { createApp } from './api/app';
 import { closeServer } from './api/server-lifecycle';
+import { apiStarterFor } from './delivery/starter';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
 import type { Logger } from './logger';
@@ -61,7 +62,8 @@ export async function startService(deps: {
   if (config.MAINTENANCE_SCHEDULES) await ensureMaintenanceSchedules(client, config);
   const workerDone = worker.run();
 
-  const app = createApp({ pool, temporal: client, config, logger, http, metrics, sharesWorkerConnection: true });
+  const starter = apiStarterFor({ pool, temporal: client, config, logger, sharesWorkerConnection: true });
+  const app = createApp({ pool, temporal: client, config, logger, http, metrics, sharesWorkerConnection: true, starter });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(deps.port ?? config.PORT, deps.host ?? config.HOST, () => resolve(s));
     s.once('error', reject);
@@ -77,6 +79,8 @@ export async function startService(deps: {
     workerDone,
     async stop() {
       await closeServer(server);
+      // Starts of deliveries accepted before the close; eager ones still find this process's worker.
+      await starter?.drain();
       await metricsServer.close();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone.catch(() => undefined);

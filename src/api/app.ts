@@ -10,6 +10,7 @@ import { createDeliveryDispatcher } from '../delivery/dispatcher';
 import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requireOrgAccess, requirePublish } from './auth';
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
 import { createPublisher } from '../delivery/publisher';
+import type { DeliveryStarter } from '../delivery/starter';
 import { createTestSender } from '../delivery/test-send';
 import { destinationGuardFor } from '../activities/destination-guard';
 import { createHttpClient, type HttpClient } from '../activities/http';
@@ -40,6 +41,11 @@ export interface AppDeps {
   http?: HttpClient;
   /** Where publish timings are counted; a registry of the app's own when not given. */
   metrics?: Metrics;
+  /**
+   * Starts the workflows of committed deliveries after the answer (PUBLISH_STARTS_AFTER_ANSWER); its owner
+   * drains it at shutdown. Without one, requests wait for their starts.
+   */
+  starter?: DeliveryStarter;
 }
 
 /** The publish routes whose answers `webhook_publish_duration_seconds` times, by their pattern. */
@@ -75,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config, sharesWorkerConnection: deps.sharesWorkerConnection });
-  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES });
+  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, starter: deps.starter });
   const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
   const testSender = createTestSender({ pool: deps.pool, http, box: secretBoxFor(config), publisher, userAgent: USER_AGENT, logger });
 

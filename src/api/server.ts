@@ -12,6 +12,7 @@ import { startMetricsServer } from '../observability/metrics-server';
 import { clientInterceptors } from '../observability/temporal-interceptors';
 import { startTracing } from '../observability/tracing';
 import { closeServer } from './server-lifecycle';
+import { apiStarterFor } from '../delivery/starter';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors() });
   const http = createHttpClient({ guard: destinationGuardFor(config) });
   const metrics = createMetrics({ processMetrics: true });
-  const app = createApp({ pool, temporal, config, logger, http, metrics });
+  const starter = apiStarterFor({ pool, temporal, config, logger });
+  const app = createApp({ pool, temporal, config, logger, http, metrics, starter });
   const metricsServer = await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
   logger.info({ url: metricsServer.url }, 'metrics listening');
   const server = app.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'API listening'));
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       logger.info({ signal }, 'API shutting down');
       void closeServer(server)
+        .then(() => starter?.drain())
         .then(() => Promise.allSettled([connection.close(), http.close(), metricsServer.close(), pool.end(), tracing.shutdown()]))
         .then(() => process.exit(0));
     });

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { retryOverrideOf } from '../shared/retry-policy';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
+import { type DeliveryStarter, startCommittedDeliveries } from './starter';
 import { PayloadTooLargeError, ValidationError } from '../api/errors';
 import { addLogFields } from '../observability/log-context';
 
@@ -83,7 +84,14 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
  * `maxPayloadBytes` is MAX_PAYLOAD_BYTES: the largest `data` of any event, in bytes of its JSON. An event
  * type's own `maxPayloadBytes` may only lower it.
  */
-export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatcher; logger: Logger; maxPayloadBytes?: number }) {
+export function createPublisher(deps: {
+  pool: Pool;
+  dispatcher: DeliveryDispatcher;
+  logger: Logger;
+  maxPayloadBytes?: number;
+  /** Starts workflows after the answer (PUBLISH_STARTS_AFTER_ANSWER); without one, a publish waits for its starts. */
+  starter?: Pick<DeliveryStarter, 'enqueue'>;
+}) {
   const ajv = new Ajv({ allErrors: false, strict: false });
   const validators = new Map<string, { version: number; validate: ValidateFunction }>();
   const ceiling = deps.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
@@ -114,28 +122,24 @@ export function createPublisher(deps: { pool: Pool; dispatcher: DeliveryDispatch
     }
   }
 
-  /** Starts the workflows of deliveries already committed; failures leave them pending for the reconciler. */
+  /**
+   * Starts the workflows of deliveries already committed: hands them to the starter, which starts them
+   * once the answer is on its way, or, without one, waits for the starts. Failures leave them pending
+   * for the reconciler.
+   */
   async function startDeliveries(refs: DeliveryRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    const { started, failed } = await deps.dispatcher.start(refs);
-    for (const { deliveryId, error } of failed) {
-      deps.logger.warn({ deliveryId, err: error }, 'workflow start failed; delivery stays pending');
-    }
-    try {
-      await createDeliveryQueries(deps.pool).markWorkflowsStarted(started);
-    } catch (error) {
-      // Harmless: the reconciler's repeated start of a running workflow starts nothing.
-      deps.logger.warn({ err: error }, 'could not mark workflows started');
-    }
+    if (deps.starter) deps.starter.enqueue(refs);
+    else await startCommittedDeliveries(deps, refs);
   }
 
   return {
     /**
      * Writes the event and one delivery per matching enabled config in one transaction, then starts
-     * one workflow per delivery. A repeated idempotency key answers the first response.
+     * one workflow per delivery: after the answer with a starter, before it without. A repeated
+     * idempotency key answers the first response.
      */
     async publish(request: PublishRequest): Promise<PublishResponse> {
-      // One span for the event: its workflow starts are its children, and the deliveries' traces go on from them.
+      // One span for the event: its workflow starts are its children (also those made after it ended), and the deliveries' traces go on from them.
       return tracer.startActiveSpan('publish', { attributes: { 'webhook.event_name': request.eventName, 'webhook.org_id': request.orgId } }, async (span) => {
         try {
           await checkEventData(request.eventName, request.data);

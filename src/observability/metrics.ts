@@ -15,7 +15,7 @@ export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 /** Terminal statuses counted by `webhook_deliveries_total{status}`. */
 export type DeliveryOutcome = 'delivered' | 'dead_lettered' | 'expired';
 
-/** Seconds: publishing is a transaction and a workflow start, an attempt is one HTTP request. */
+/** Seconds: publishing is a transaction (and its workflow starts, with PUBLISH_STARTS_AFTER_ANSWER=false), an attempt is one HTTP request. */
 const PUBLISH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const ATTEMPT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createApp } from '../../src/api/app';
 import { closeServer } from '../../src/api/server-lifecycle';
 import { type Config, loadConfig } from '../../src/config';
+import { apiStarterFor } from '../../src/delivery/starter';
 import type { Pool } from '../../src/db/pool';
 import type { Logger } from '../../src/logger';
 import { startService } from '../../src/service';
@@ -125,7 +126,11 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
   const config = testConfig(db, env);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ pool: options.pool ?? db.pool, temporal: client, config, logger: pino({ level: 'silent' }) });
+  const pool = options.pool ?? db.pool;
+  const logger = pino({ level: 'silent' });
+  // As `npm run api` runs it: workflows start after the answer unless PUBLISH_STARTS_AFTER_ANSWER=false.
+  const starter = apiStarterFor({ pool, temporal: client, config, logger });
+  const app = createApp({ pool, temporal: client, config, logger, starter });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -137,6 +142,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
     api: (method, path, body, headers) => callApi(baseUrl, method, path, body, withAdminKey(headers)),
     async stop() {
       await closeServer(server);
+      await starter?.drain();
       await connection.close();
     },
   };

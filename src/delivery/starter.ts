@@ -1,0 +1,167 @@
+import type { Client } from '@temporalio/client';
+import { AsyncResource } from 'node:async_hooks';
+import type { Config } from '../config';
+import { createDeliveryQueries } from '../db/deliveries';
+import type { Pool } from '../db/pool';
+import type { Logger } from '../logger';
+import { createDeliveryDispatcher, type DeliveryDispatcher, type DeliveryRef } from './dispatcher';
+
+export interface StartDeps {
+  pool: Pool;
+  dispatcher: DeliveryDispatcher;
+  logger: Logger;
+}
+
+/**
+ * Starts the workflows of deliveries already committed and marks those started. Never rejects: a start
+ * that fails leaves its delivery pending, and the reconciler starts it.
+ */
+export async function startCommittedDeliveries(deps: StartDeps, refs: readonly DeliveryRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  let started: string[];
+  try {
+    const result = await deps.dispatcher.start(refs);
+    started = result.started;
+    for (const { deliveryId, error } of result.failed) {
+      deps.logger.warn({ deliveryId, err: error }, 'workflow start failed; delivery stays pending');
+    }
+  } catch (error) {
+    deps.logger.warn({ deliveries: refs.length, err: error }, 'workflow start failed; delivery stays pending');
+    return;
+  }
+  if (started.length === 0) return;
+  try {
+    await createDeliveryQueries(deps.pool).markWorkflowsStarted(started);
+  } catch (error) {
+    // Harmless: the reconciler's repeated start of a running workflow starts nothing.
+    deps.logger.warn({ err: error }, 'could not mark workflows started');
+  }
+}
+
+export type StarterConfig = Pick<Config, 'PUBLISH_START_CONCURRENCY' | 'PUBLISH_START_QUEUE_LIMIT' | 'PUBLISH_START_DRAIN_GRACE'>;
+
+/** A warning about deliveries left to the reconciler for a full queue is logged at most this often. */
+const OVERFLOW_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Starts the workflows of committed deliveries after the request that wrote them has been answered
+ * (PUBLISH_STARTS_AFTER_ANSWER). In memory, in the API process: `enqueue` wakes it at once, it keeps at
+ * most PUBLISH_START_CONCURRENCY starts in flight and at most PUBLISH_START_QUEUE_LIMIT deliveries
+ * waiting, and `drain` lets it finish at shutdown. What it never starts (a full queue, a failed start,
+ * a killed process) is pending in Postgres, where the reconciler finds it. Nothing it does rejects.
+ */
+export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig }) {
+  const concurrency = deps.config.PUBLISH_START_CONCURRENCY;
+  const queueLimit = deps.config.PUBLISH_START_QUEUE_LIMIT;
+  /** One entry per enqueue: its refs, and the start bound to the enqueuing request's context (trace, log fields). */
+  const queue: { refs: DeliveryRef[]; start: (refs: DeliveryRef[]) => Promise<void> }[] = [];
+  let queued = 0;
+  let inFlight = 0;
+  let scheduled = false;
+  let overflow = { dropped: 0, loggedAt: Number.NEGATIVE_INFINITY };
+  const idle = new Set<() => void>();
+
+  const settleIdle = (): void => {
+    if (queued > 0 || inFlight > 0) return;
+    for (const resolve of idle) resolve();
+    idle.clear();
+  };
+
+  const finished = (count: number): void => {
+    inFlight -= count;
+    pump();
+  };
+
+  function pump(): void {
+    while (queue.length > 0 && inFlight < concurrency) {
+      const head = queue[0];
+      const room = concurrency - inFlight;
+      const refs = head.refs.length <= room ? queue.shift()!.refs : head.refs.splice(0, room);
+      queued -= refs.length;
+      inFlight += refs.length;
+      head
+        .start(refs)
+        .catch((error: unknown) => deps.logger.error({ err: error }, 'workflow starts failed; deliveries stay pending'))
+        .finally(() => finished(refs.length))
+        .catch(() => undefined);
+    }
+    settleIdle();
+  }
+
+  function leftToReconciler(count: number): void {
+    overflow.dropped += count;
+    const now = Date.now();
+    if (now - overflow.loggedAt < OVERFLOW_LOG_INTERVAL_MS) return;
+    deps.logger.warn(
+      { deliveries: overflow.dropped, queueLimit },
+      'workflow start queue full; deliveries stay pending for the reconciler',
+    );
+    overflow = { dropped: 0, loggedAt: now };
+  }
+
+  return {
+    /**
+     * Queues the starts of committed deliveries and returns at once. They begin once the current
+     * request has written its answer (the next turn of the event loop).
+     */
+    enqueue(refs: readonly DeliveryRef[]): void {
+      if (refs.length === 0) return;
+      const room = Math.max(queueLimit - queued, 0);
+      const kept = refs.slice(0, room);
+      if (kept.length < refs.length) leftToReconciler(refs.length - kept.length);
+      if (kept.length === 0) return;
+      queue.push({ refs: kept, start: AsyncResource.bind((batch: DeliveryRef[]) => startCommittedDeliveries(deps, batch)) });
+      queued += kept.length;
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        pump();
+      });
+    },
+
+    /** Deliveries waiting for a start, and starts in flight. */
+    stats(): { queued: number; inFlight: number } {
+      return { queued, inFlight };
+    },
+
+    /**
+     * Resolves once every queued start has been made (or has failed), or after PUBLISH_START_DRAIN_GRACE
+     * (`graceMs`), leaving the rest to the reconciler. Called at shutdown, after the server stopped accepting.
+     */
+    drain(graceMs: number = deps.config.PUBLISH_START_DRAIN_GRACE): Promise<void> {
+      pump();
+      if (queued === 0 && inFlight === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          idle.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          deps.logger.warn({ queued, inFlight }, 'stopped before every workflow start was made; deliveries stay pending for the reconciler');
+          done();
+        }, graceMs);
+        idle.add(done);
+      });
+    },
+  };
+}
+
+export type DeliveryStarter = ReturnType<typeof createDeliveryStarter>;
+
+/**
+ * The starter of an API process, when PUBLISH_STARTS_AFTER_ANSWER is on; undefined when requests are to
+ * wait for their starts. `sharesWorkerConnection` as for createDeliveryDispatcher.
+ */
+export function apiStarterFor(deps: {
+  pool: Pool;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  sharesWorkerConnection?: boolean;
+}): DeliveryStarter | undefined {
+  if (!deps.config.PUBLISH_STARTS_AFTER_ANSWER) return undefined;
+  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config, sharesWorkerConnection: deps.sharesWorkerConnection });
+  return createDeliveryStarter({ pool: deps.pool, dispatcher, logger: deps.logger, config: deps.config });
+}
