@@ -435,6 +435,7 @@ async function main(): Promise<Record<string, unknown>> {
             tag,
             dataDir: path.join(workDir, 'cluster'),
             namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+            fairness: devServerConfig.TEMPORAL_FAIRNESS,
             log,
           });
           cleanups.push(() => cluster.stop());
@@ -504,8 +505,8 @@ async function main(): Promise<Record<string, unknown>> {
       DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE,
       CIRCUIT_BREAKER_THRESHOLD: config.CIRCUIT_BREAKER_THRESHOLD,
       THROTTLE_RETRY_DELAY_MS: config.THROTTLE_RETRY_DELAY,
-      // Server levers apply to the run's own dev server only (the cluster's dynamic config file has fairness on).
-      TEMPORAL_FAIRNESS: externalTemporal || args.temporal === 'cluster' ? null : devServerConfig.TEMPORAL_FAIRNESS,
+      // Server levers apply to the run's own server only: fairness to its dev server or cluster, eager activities to its dev server.
+      TEMPORAL_FAIRNESS: externalTemporal ? null : devServerConfig.TEMPORAL_FAIRNESS,
       TEMPORAL_EAGER_ACTIVITIES: externalTemporal || args.temporal === 'cluster' ? null : devServerConfig.TEMPORAL_EAGER_ACTIVITIES,
       WORKER_MAX_CACHED_WORKFLOWS: config.WORKER_MAX_CACHED_WORKFLOWS,
       WORKER_POLLER_AUTOSCALING: config.WORKER_POLLER_AUTOSCALING,
