@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { ServerResponse } from 'node:http';
-import { deliveryFairnessKey } from '../src/shared/temporal';
+import { retrySettings } from '../src/config';
+import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
-import { type PublishAnswer, publish, subscribe, uniqueOrg } from './helpers/scenario';
+import { eventually, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
@@ -79,7 +80,7 @@ function withContext(context: string, check: () => void): void {
 async function firstAttemptScheduled(client: Client, workflowId: string): Promise<{ at: number; fairnessKey: string | null | undefined }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const event = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'attemptDelivery');
-  if (!event?.eventTime) throw new Error(`${workflowId} has no attempt scheduled`);
+  if (!event?.eventTime) throw new Error(`${workflowId} has no attempt scheduled yet`);
   return {
     at: Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6),
     fairnessKey: event.activityTaskScheduledEventAttributes?.priority?.fairnessKey,
@@ -131,3 +132,35 @@ test('attempts to a healthy endpoint take turns with 400 queued to a slow one th
     expect(median).toBeLessThan(40);
   });
 }, scaled(150_000));
+
+test('a delivery started without a fairness key, as an earlier version started it, schedules its attempts with its config\'s key', async () => {
+  const healthy = await receiver();
+  const org = uniqueOrg();
+  await subscribe(stack, org, healthy.url, { configId: 'keyed' });
+  const { eventId, deliveries } = await publish(stack, org);
+  const { deliveryId } = deliveries[0];
+  await waitForStatus(stack, org, deliveryId, 'delivered');
+
+  // A second run for the delivered delivery, started as before the key existed: its attempt finds the
+  // delivery delivered and sends nothing.
+  const input: DeliveryWorkflowInput = {
+    deliveryId,
+    eventId,
+    orgId: org,
+    configId: 'keyed',
+    eventName: 'order.created',
+    retry: retrySettings(stack.config),
+    deadLetterRetentionMs: 60_000,
+  };
+  const workflowId = `unkeyed-${deliveryId}`;
+  const handle = await stack.client.workflow.start(DELIVERY_WORKFLOW_TYPE, { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] });
+  try {
+    const scheduled = await eventually(() => firstAttemptScheduled(stack.client, workflowId), 20_000, 'the attempt to be scheduled');
+    const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect(started?.priority?.fairnessKey ?? '').toBe('');
+    expect(scheduled.fairnessKey).toBe(deliveryFairnessKey(org, 'keyed'));
+  } finally {
+    await handle.terminate('test over').catch(() => undefined);
+  }
+  expect(healthy.requests).toHaveLength(1);
+});
