@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
-import { loadConfig } from '../src/config';
+import { loadConfig, loadDevServerConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { canConnect, LOCAL_SERVER_URL, resolveDatabase } from '../src/dev/postgres';
@@ -416,6 +416,7 @@ async function main(): Promise<Record<string, unknown>> {
   try {
     // Postgres (a database of this run's own), Temporal and the two workflow bundles, side by side.
     const externalTemporal = process.env.TEMPORAL_ADDRESS;
+    const devServerConfig = loadDevServerConfig(process.env);
     const [database, address, serviceBundle, baselineBundle] = await Promise.all([
       (async () => {
         // As `npm start` finds it, but a loaded machine gets longer than 1.5 s to answer before the
@@ -449,6 +450,7 @@ async function main(): Promise<Record<string, unknown>> {
             tag,
             dataDir: path.join(workDir, 'cluster'),
             namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+            fairness: devServerConfig.TEMPORAL_FAIRNESS,
             log,
           });
           cleanups.push(() => cluster.stop());
@@ -461,6 +463,8 @@ async function main(): Promise<Record<string, unknown>> {
           dbFilename: path.join(workDir, 'temporal.db'),
           namespace: process.env.TEMPORAL_NAMESPACE || 'default',
           searchAttributes: ALL_SEARCH_ATTRIBUTES,
+          // A new database: TEMPORAL_FAIRNESS and TEMPORAL_EAGER_ACTIVITIES apply as set, for A/B runs.
+          settings: { fairness: devServerConfig.TEMPORAL_FAIRNESS, eagerActivities: devServerConfig.TEMPORAL_EAGER_ACTIVITIES },
           log,
         });
         cleanups.push(() => dev.stop());
@@ -518,6 +522,13 @@ async function main(): Promise<Record<string, unknown>> {
       THROTTLE_RETRY_DELAY_MS: config.THROTTLE_RETRY_DELAY,
       PUBLISH_STARTS_AFTER_ANSWER: config.PUBLISH_STARTS_AFTER_ANSWER,
       PUBLISH_START_CONCURRENCY: config.PUBLISH_START_CONCURRENCY,
+      // Server levers apply to the run's own server only: fairness to its dev server or cluster, eager activities to its dev server.
+      TEMPORAL_FAIRNESS: externalTemporal ? null : devServerConfig.TEMPORAL_FAIRNESS,
+      TEMPORAL_EAGER_ACTIVITIES: externalTemporal || args.temporal === 'cluster' ? null : devServerConfig.TEMPORAL_EAGER_ACTIVITIES,
+      WORKER_MAX_CACHED_WORKFLOWS: config.WORKER_MAX_CACHED_WORKFLOWS,
+      WORKER_POLLER_AUTOSCALING: config.WORKER_POLLER_AUTOSCALING,
+      WORKER_MAX_EAGER_ACTIVITIES: config.WORKER_MAX_EAGER_ACTIVITIES,
+      DELIVERY_FIRST_ATTEMPT_LOCAL: config.DELIVERY_FIRST_ATTEMPT_LOCAL,
       workerNodeArgs: process.env.BENCH_WORKER_NODE_ARGS ?? '',
     };
 

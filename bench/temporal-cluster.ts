@@ -7,7 +7,7 @@ import { freePortRange } from '../test/helpers/free-port';
  * as separate processes on Postgres, src/dev/temporal-cluster.ts), on databases of this run's own, dropped
  * at the end. `match` picks the cluster's processes out of /proc for the CPU figures (their --root).
  */
-export async function startBenchCluster(options: { postgresUrl: string; tag: string; dataDir: string; namespace: string; log: (line: string) => void }) {
+export async function startBenchCluster(options: { postgresUrl: string; tag: string; dataDir: string; namespace: string; fairness: boolean; log: (line: string) => void }) {
   const databases = [`tw_bench_cluster_${options.tag}`, `tw_bench_cluster_visibility_${options.tag}`];
   const drop = async (): Promise<void> => {
     const admin = new pg.Client({ connectionString: options.postgresUrl });
@@ -29,6 +29,8 @@ export async function startBenchCluster(options: { postgresUrl: string; tag: str
       dataDir: options.dataDir,
       namespace: options.namespace,
       logLevel: 'warn',
+      // New databases of the run's own: TEMPORAL_FAIRNESS applies as set, for A/B runs.
+      fairness: options.fairness,
       log: options.log,
     });
     return {

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { countQueries, createPool } from '../src/db/pool';
 import { startService } from '../src/service';
-import { MAX_CACHED_WORKFLOWS } from '../src/worker/worker';
+import { workerTuning } from '../src/worker/worker';
 
 interface Request {
   id?: number;
@@ -58,10 +58,7 @@ async function main(): Promise<void> {
           if (completed === expected) send({ type: 'done' });
         },
       },
-      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-      shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
-      maxCachedWorkflows: Math.max(MAX_CACHED_WORKFLOWS, config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
+      ...workerTuning(config),
     });
     const running = worker.run();
     stop = async () => {

@@ -115,8 +115,23 @@ export const configSchema = z.object({
   PUBLISH_START_DRAIN_GRACE: duration('10s').describe(
     'How long a stopping API process goes on starting the workflows of deliveries it accepted; those left are started by the reconciler',
   ),
+  TEMPORAL_FAIRNESS: flag(true).describe(
+    'Task queue fairness (`matching.enableFairness`) on the Temporal dev servers this project starts (npm start, the tests, the benchmark): each config\'s queued attempts take turns with the others\'. npm start keeps a `.data/temporal.db` created without it as it was (docs/operations.md)',
+  ),
+  TEMPORAL_EAGER_ACTIVITIES: flag(false).describe(
+    'Eager activity execution (`system.enableActivityEagerExecution`) on the Temporal dev servers this project starts: an attempt scheduled by a workflow task goes straight back to that worker, past the task queue',
+  ),
   WORKER_MAX_CONCURRENT_ACTIVITIES: integer(200, 1, 10_000).describe('Activity slots per worker'),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: integer(100, 1, 10_000).describe('Workflow task slots per worker'),
+  WORKER_MAX_CACHED_WORKFLOWS: integer(100, 1, 100_000).describe(
+    'Workflows a worker keeps cached between their tasks; raised to WORKER_MAX_CONCURRENT_WORKFLOW_TASKS when lower',
+  ),
+  WORKER_POLLER_AUTOSCALING: flag(false).describe(
+    'Let the server\'s feedback scale the worker\'s workflow and activity task pollers (1 to 100, starting at 5) instead of a fixed number (10 each, fewer with fewer slots)',
+  ),
+  WORKER_MAX_EAGER_ACTIVITIES: integer(3, 0, 1000).describe(
+    'Activity slots a worker may reserve per workflow task for eager execution (0 asks for none); used only where the server allows eager activities',
+  ),
   WORKER_SHUTDOWN_GRACE: duration('30s').describe('How long a stopping worker lets attempts finish'),
   WORKFLOW_BUNDLE_PATH: z.string().optional().describe('Prebuilt workflow bundle; unset means bundle from source'),
   METRICS_PORT: integer(9464, 0, 65535).describe('Port of `GET /metrics` (Prometheus), apart from the API\'s; the API and the worker each serve one'),
@@ -135,6 +150,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+const devServerSchema = configSchema.pick({ TEMPORAL_FAIRNESS: true, TEMPORAL_EAGER_ACTIVITIES: true });
+
+/**
+ * The settings of a Temporal dev server this project starts, read on their own: npm start, the tests and
+ * the benchmark start the server before the rest of the configuration is known.
+ */
+export function loadDevServerConfig(env: Record<string, string | undefined>): Readonly<z.infer<typeof devServerSchema>> {
+  const input = Object.fromEntries(Object.entries(env).filter(([name, value]) => name in devServerSchema.shape && value !== undefined && value !== ''));
+  const parsed = devServerSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return Object.freeze(parsed.data);

@@ -19,6 +19,7 @@ interface Service {
   ports?: string[];
   healthcheck?: { test: string[] };
   stop_grace_period?: string;
+  volumes?: string[];
 }
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
@@ -95,4 +96,14 @@ test('the image ships the prebuilt workflow bundle where the build writes it, an
   expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
   expect(dockerfile).toMatch(/^COPY migrations \.\/migrations$/m);
   expect(dockerfile).toMatch(/^RUN npm run build/m);
+});
+
+test('Temporal reads the dynamic config of the repository, which turns task queue fairness on', () => {
+  const file = String(services.temporal?.environment?.DYNAMIC_CONFIG_FILE_PATH ?? '');
+  const mount = (services.temporal?.volumes ?? []).map((volume) => volume.split(':')).find(([, target]) => target === file);
+  expect(mount).toBeDefined();
+  const [source, , mode] = mount ?? [];
+  expect(mode).toBe('ro');
+  const dynamicConfig = parse(readFileSync(path.join(root, source ?? ''), 'utf8')) as Record<string, { value: unknown; constraints?: unknown }[]>;
+  expect(dynamicConfig['matching.enableFairness']).toEqual([{ value: true }]);
 });

@@ -208,6 +208,14 @@ test('the service reaches the frontend of the Temporal Helm release, whose value
   expect([values.cassandra.enabled, values.postgresql.enabled, values.elasticsearch.enabled]).toEqual([false, false, false]);
 });
 
+test('the Temporal Helm release dispatches each config\'s queued attempts fairly: task queue fairness is on for every queue', () => {
+  const values = parse(readFileSync(path.join(dir, 'temporal-values.yaml'), 'utf8')) as {
+    server: { dynamicConfig: Record<string, { value: unknown; constraints?: unknown }[]> };
+  };
+  // No constraints: the whole namespace, the delivery queue and its partitions included.
+  expect(values.server.dynamicConfig['matching.enableFairness']).toEqual([{ value: true }]);
+});
+
 test('at their autoscalers\' maximum, the API and worker pools stay within the connections the docs budget for them', () => {
   const pool = Number(configMap.data?.DATABASE_POOL_SIZE);
   const max = (name: string) => find('HorizontalPodAutoscaler', name).spec?.maxReplicas ?? 0;

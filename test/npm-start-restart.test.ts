@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,10 @@ test('npm start after the launcher was killed stops the dev server it left runni
   const record = JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8')) as { pid: number; binary: string; dbFilename: string; port: number };
   expect(record).toMatchObject({ binary: testEnv('temporalCli'), dbFilename: dbFile, port: temporalPort });
   expect(processesWith('--db-filename', dbFile)).toEqual([record.pid]);
+  // A new database: the dev server runs with task queue fairness, and the marker says so for later starts.
+  expect(first.output()).toContain('fairness on');
+  expect(processesWith('--dynamic-config-value', 'matching.enableFairness=true')).toContain(record.pid);
+  expect(existsSync(`${dbFile}.fairness`)).toBe(true);
 
   // A delivery in flight: the receiver fails it until after the restart.
   const orgId = uniqueOrg();
@@ -91,6 +95,8 @@ test('npm start after the launcher was killed stops the dev server it left runni
   expect(processesWith('--db-filename', dbFile)).toEqual([current]);
   expect(current).not.toBe(record.pid);
   expect(JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8'))).toMatchObject({ pid: current });
+  // The database was created with fairness: the restarted server keeps it, so its queued tasks are dispatched.
+  expect(processesWith('--dynamic-config-value', 'matching.enableFairness=true')).toContain(current);
 
   // The workflow of the delivery lives in the dev server's database: the new server and worker finish it.
   receiver.respond(respondWith(200));

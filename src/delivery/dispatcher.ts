@@ -5,6 +5,7 @@ import { applyRetryOverride, type RetryOverride } from '../shared/retry-policy';
 import type { deliveryWorkflow } from '../workflows/delivery';
 import {
   DELIVERY_WORKFLOW_TYPE,
+  deliveryFairnessKey,
   deliveryWorkflowId,
   type DeliveryWorkflowInput,
   retrySignal,
@@ -95,6 +96,10 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
       // A repeated start of a running or finished delivery is harmless: it starts nothing.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      // The config's fairness key for the workflow's tasks too: on a server with task queue fairness, one
+      // config's burst of new deliveries does not hold up the first workflow tasks of the others (a task
+      // handed back by an eager start never queues). Its attempts carry the same key (src/workflows/delivery.ts).
+      priority: { fairnessKey: deliveryFairnessKey(ref.orgId, ref.configId) },
       typedSearchAttributes: [
         { key: searchAttributes.orgId, value: ref.orgId },
         { key: searchAttributes.eventName, value: ref.eventName },

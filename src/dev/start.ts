@@ -8,7 +8,9 @@
  * start with an error naming that process.
  *
  * Besides the service's own settings (src/config.ts) it reads TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT
- * (the dev server's ports, 7233 and 8233) and DEV_DATA_DIR (its state, .data in the project).
+ * (the dev server's ports, 7233 and 8233) and DEV_DATA_DIR (its state, .data in the project). The dev
+ * server runs with task queue fairness (TEMPORAL_FAIRNESS) when its database was created with it
+ * (src/dev/dev-server-fairness.ts).
  */
 // First: the HTTP instrumentations hook the loading of the modules they trace.
 import '../observability/instrument';
@@ -16,13 +18,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, loadDevServerConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { startService } from '../service';
 import { startTracing } from '../observability/tracing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/temporal';
+import { decideDevServerFairness } from './dev-server-fairness';
 import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './dev-server-record';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { resolveDatabase } from './postgres';
@@ -83,8 +86,12 @@ async function main(): Promise<void> {
       await assertPortFree(settings.TEMPORAL_DEV_PORT, '127.0.0.1', 'Temporal dev server');
       await assertPortFree(settings.TEMPORAL_UI_PORT, '127.0.0.1', 'Temporal Web UI');
 
+      const serverConfig = loadDevServerConfig(process.env);
+      const { fairness, note } = decideDevServerFairness(dbFilename, serverConfig.TEMPORAL_FAIRNESS, shown);
+      if (note) say(note);
       const cli = findTemporalCli(process.env);
-      say(`starting the Temporal dev server (${cli ?? 'SDK download'}), data in ${shown(dbFilename)}`);
+      const levers = [`fairness ${fairness ? 'on' : 'off'}`, ...(serverConfig.TEMPORAL_EAGER_ACTIVITIES ? ['eager activities on'] : [])];
+      say(`starting the Temporal dev server (${cli ?? 'SDK download'}), data in ${shown(dbFilename)}, ${levers.join(', ')}`);
       const server = await startDevServer({
         cli,
         port: settings.TEMPORAL_DEV_PORT,
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
         dbFilename,
         namespace: process.env.TEMPORAL_NAMESPACE || 'default',
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        settings: { fairness, eagerActivities: serverConfig.TEMPORAL_EAGER_ACTIVITIES },
         log: say,
       });
       if (server.pid !== undefined && server.binary !== undefined) {

@@ -43,6 +43,15 @@ export function clusterProcesses(frontends: number): ClusterProcess[] {
 
 const TEMPLATE = path.join(__dirname, 'temporal-cluster.template.yaml');
 const DYNAMIC_CONFIG = path.join(__dirname, 'temporal-cluster.dynamicconfig.yaml');
+/** The dynamic config above with fairness off, written into the config dir when `fairness` is false. */
+const UNFAIR_DYNAMIC_CONFIG = 'dynamicconfig-without-fairness.yaml';
+const FAIRNESS_ON = /^matching\.enableFairness:\n {2}- value: true$/m;
+
+/** temporal-cluster.dynamicconfig.yaml with `matching.enableFairness` false; fails if the file no longer says it as expected. */
+export function dynamicConfigWithoutFairness(text: string): string {
+  if (!FAIRNESS_ON.test(text)) throw new Error('temporal-cluster.dynamicconfig.yaml no longer turns matching.enableFairness on as expected');
+  return text.replace(FAIRNESS_ON, 'matching.enableFairness:\n  - value: false');
+}
 /** The server reads `<config dir>/<env>.yaml`. */
 const CONFIG_ENV = 'cluster';
 
@@ -107,6 +116,12 @@ export interface ClusterOptions {
   /** Connections per process to the persistence database (visibility gets two). */
   maxConns: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Task queue fairness, `matching.enableFairness` of temporal-cluster.dynamicconfig.yaml (on there). The
+   * benchmark sets it from TEMPORAL_FAIRNESS on its databases of a run's own; a cluster database that holds
+   * queued tasks keeps what it was created with (docs/operations.md, "Task queue fairness").
+   */
+  fairness?: boolean;
   log: (line: string) => void;
 }
 
@@ -264,7 +279,7 @@ const yamlString = (value: string): string => value.replaceAll('\\', '\\\\').rep
 
 /** The server's config: the template with every ${NAME} replaced; throws on a name it has no value for. */
 export function renderClusterConfig(
-  options: Pick<ClusterOptions, 'postgresUrl' | 'database' | 'visibilityDatabase' | 'basePort' | 'historyShards' | 'maxConns' | 'logLevel'>,
+  options: Pick<ClusterOptions, 'postgresUrl' | 'database' | 'visibilityDatabase' | 'basePort' | 'historyShards' | 'maxConns' | 'logLevel' | 'fairness' | 'dataDir'>,
   frontend: ClusterProcess = 'frontend',
   template = readFileSync(TEMPLATE, 'utf8'),
 ): string {
@@ -294,7 +309,7 @@ export function renderClusterConfig(
     MATCHING_MEMBERSHIP_PORT: String(ports.matching.membership),
     WORKER_PORT: String(ports.worker.grpc),
     WORKER_MEMBERSHIP_PORT: String(ports.worker.membership),
-    DYNAMIC_CONFIG_FILE: yamlString(DYNAMIC_CONFIG),
+    DYNAMIC_CONFIG_FILE: yamlString(options.fairness === false ? path.join(path.resolve(options.dataDir), 'config', UNFAIR_DYNAMIC_CONFIG) : DYNAMIC_CONFIG),
   };
   return template.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
     const value = values[name];
@@ -435,6 +450,9 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   await ensureClusterSchemas(options, binaries.sql);
   /** The server reads `<config dir>/<env>.yaml`: one file per frontend, which differ only in its ports. */
   const envOf = (name: ClusterProcess) => (roleOf(name) === 'frontend' && name !== 'frontend' ? `${CONFIG_ENV}-${name}` : CONFIG_ENV);
+  if (options.fairness === false) {
+    writeFileSync(path.join(configDir, UNFAIR_DYNAMIC_CONFIG), dynamicConfigWithoutFairness(readFileSync(DYNAMIC_CONFIG, 'utf8')));
+  }
   for (const name of processes.filter((process) => roleOf(process) === 'frontend')) {
     writeFileSync(path.join(configDir, `${envOf(name)}.yaml`), renderClusterConfig(options, name), { mode: 0o600 });
   }

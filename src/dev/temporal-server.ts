@@ -12,7 +12,15 @@ export interface DevServerOptions {
   dbFilename: string;
   namespace: string;
   searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
+  /** Dynamic config of the server (devServerSettingsArgs): task queue fairness, eager activities. */
+  settings: DevServerSettings;
   log: (line: string) => void;
+}
+
+/** Server-side levers of a dev server, from TEMPORAL_FAIRNESS and TEMPORAL_EAGER_ACTIVITIES. */
+export interface DevServerSettings {
+  fairness: boolean;
+  eagerActivities: boolean;
 }
 
 export interface DevServer {
@@ -27,6 +35,19 @@ export interface DevServer {
 const READY_TIMEOUT_MS = 60_000;
 /** SQLite tuned for a local dev server: write-ahead log, no fsync per commit. */
 const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'];
+
+/**
+ * The dev server's dynamic config for these settings, as arguments of `temporal server start-dev`. Both are
+ * off in a Temporal server by default. Fairness on a task queue that already holds a backlog moves the
+ * queue to a new backlog without its tasks (docs/operations.md), so the callers turn it on for new
+ * databases only.
+ */
+export function devServerSettingsArgs(settings: DevServerSettings): string[] {
+  return [
+    ...(settings.fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : []),
+    ...(settings.eagerActivities ? ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] : []),
+  ];
+}
 
 const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
 
@@ -67,6 +88,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level', 'error',
     ...options.searchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${TYPE_NAMES[key.type] ?? key.type}`]),
     ...SQLITE_PRAGMAS,
+    ...devServerSettingsArgs(options.settings),
   ];
   const child = spawn(options.cli, args, { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
   const killGroup = (signal: NodeJS.Signals) => {
@@ -112,7 +134,7 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
       namespace: options.namespace,
       dbFilename: options.dbFilename,
       searchAttributes: [...options.searchAttributes],
-      extraArgs: SQLITE_PRAGMAS,
+      extraArgs: [...SQLITE_PRAGMAS, ...devServerSettingsArgs(options.settings)],
     },
   });
   const pid = findListener(options.port)?.pid;

@@ -26,6 +26,26 @@ export const LOG_FIELDS_HEADER = 'webhook-log-fields';
 
 export const deliveryWorkflowId = (deliveryId: string): string => `delivery-${deliveryId}`;
 
+/** The server refuses a fairness key longer than this (in bytes), failing the workflow task that sets it. */
+export const FAIRNESS_KEY_MAX_BYTES = 64;
+
+/**
+ * The fairness key of a config's deliveries on the task queue (their workflows and attempts): with fairness
+ * on, the server dispatches the backlog of each key in turn, so one endpoint's thousands of queued attempts
+ * do not make the others wait behind them. Config ids are unique per org only, so the key names both: `{orgId}/{configId}`.
+ * A key over 64 bytes (ids may be 128 characters each) keeps its first 55 characters and appends a hash of
+ * the whole, so it stays distinct; a collision would only make two configs share their turns.
+ */
+export function deliveryFairnessKey(orgId: string, configId: string): string {
+  const key = `${orgId}/${configId}`;
+  if (key.length <= FAIRNESS_KEY_MAX_BYTES && /^[\x20-\x7e]*$/.test(key)) return key;
+  // FNV-1a over the UTF-16 code units: deterministic and free of Node built-ins (workflow code calls it).
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  const prefix = key.replace(/[^\x20-\x7e]/g, '_').slice(0, FAIRNESS_KEY_MAX_BYTES - 9);
+  return `${prefix}~${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 /** `failed` is taken by test sends only (migrations/010_test_sends.sql): a delivery workflow never sets it. */
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'dead_lettered', 'expired', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -22,6 +22,7 @@ import {
   type DeliveryStatus,
   type DeliveryStatusView,
   type DeliveryWorkflowInput,
+  deliveryFairnessKey,
   FailureType,
   NON_RETRYABLE_FAILURE_TYPES,
   retrySignal,
@@ -107,6 +108,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     windowEndsAt: null,
     deadLetterExpiresAt: null,
   };
+  const fairnessKey = deliveryFairnessKey(input.orgId, input.configId);
   // Retry requests are counted, not flagged: one that arrives while an activity runs is never cleared
   // by the code that runs after it.
   let retriesRequested = 0;
@@ -207,6 +209,10 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
         // In backoff the server cancels the attempt at once; a running one sees the request at its next
         // heartbeat, finishes its POST and reports its real outcome.
         cancellationType: finishRunning ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
+        // One key per config: on a server with task queue fairness, a config's backlog (held-back waits
+        // included, they are retries of this activity) takes its turn beside the others instead of ahead
+        // of them. Replay compares an activity's id and type only, so histories scheduled without it replay.
+        priority: { fairnessKey },
         retry: {
           initialInterval: input.retry.initialIntervalMs,
           backoffCoefficient: input.retry.backoffCoefficient,

@@ -29,6 +29,8 @@ export async function startOwnDevServer(): Promise<OwnDevServer> {
     dbFilename: path.join(dir, 'temporal.db'),
     namespace: 'default',
     searchAttributes: ALL_SEARCH_ATTRIBUTES,
+    // As the shared server of the run: a new database, so fairness follows TEMPORAL_FAIRNESS.
+    settings: { fairness: testEnv('temporalFairness') === 'true', eagerActivities: false },
     log: () => undefined,
   };
   let server: DevServer | undefined = await startDevServer(options);

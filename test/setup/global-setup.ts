@@ -4,25 +4,30 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
+import { loadDevServerConfig } from '../../src/config';
 import { resolveDatabase } from '../../src/dev/postgres';
 import { findTemporalCli } from '../../src/dev/temporal-cli';
+import { devServerSettingsArgs } from '../../src/dev/temporal-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/temporal';
 import { TEST_ENV, type TestGlobals } from './test-env';
 
 /**
- * Once per run: one real Temporal dev server (its search attributes registered), one Postgres to create
- * per-file databases in, and one prebuilt workflow bundle. Tests read their addresses from TEST_ENV.
+ * Once per run: one real Temporal dev server (its search attributes registered; task queue fairness on
+ * unless TEMPORAL_FAIRNESS=false, eager activities when TEMPORAL_EAGER_ACTIVITIES=true), one Postgres to
+ * create per-file databases in, and one prebuilt workflow bundle. Tests read their addresses from TEST_ENV.
  */
 export default async function globalSetup(): Promise<void> {
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
   const cli = findTemporalCli(process.env);
+  const serverConfig = loadDevServerConfig(process.env);
+  const settings = { fairness: serverConfig.TEMPORAL_FAIRNESS, eagerActivities: serverConfig.TEMPORAL_EAGER_ACTIVITIES };
   const [env, database, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: cli ? { type: 'existing-path', path: cli } : undefined,
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'error' },
-        extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'],
+        extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off', ...devServerSettingsArgs(settings)],
       },
     }),
     resolveDatabase(process.env, (line) => console.log(line)),
@@ -36,4 +41,5 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.temporalCli] = cli ?? '';
   process.env[TEST_ENV.databaseUrl] = database.url;
   process.env[TEST_ENV.workflowBundle] = bundle;
+  process.env[TEST_ENV.temporalFairness] = String(settings.fairness);
 }

@@ -4,6 +4,8 @@ export const TEST_ENV = {
   temporalCli: 'TW_TEST_TEMPORAL_CLI',
   databaseUrl: 'TW_TEST_DATABASE_URL',
   workflowBundle: 'TW_TEST_WORKFLOW_BUNDLE',
+  /** Whether the shared dev server runs with task queue fairness: `true` or `false`. */
+  temporalFairness: 'TW_TEST_TEMPORAL_FAIRNESS',
 } as const;
 
 export type TestGlobals = typeof globalThis & { __twTeardown?: () => Promise<void> };
