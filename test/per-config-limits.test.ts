@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
-import { getDelivery, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { getDelivery, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
@@ -25,16 +25,6 @@ async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promis
   return started;
 }
 
-/** Publishes `count` events with at most `parallel` requests in flight. */
-async function publishMany(org: string, count: number, parallel = 20): Promise<PublishAnswer[]> {
-  const answers: PublishAnswer[] = [];
-  for (let start = 0; start < count; start += parallel) {
-    const batch = Array.from({ length: Math.min(parallel, count - start) }, (_, i) => publish(stack, org, { n: start + i }));
-    answers.push(...(await Promise.all(batch)));
-  }
-  return answers;
-}
-
 test('500 deliveries to an endpoint that hangs for its whole timeout do not hold up 100 to a healthy one', async () => {
   const open: ServerResponse[] = [];
   const hanging = await receiver((_request, res) => {
@@ -46,10 +36,10 @@ test('500 deliveries to an endpoint that hangs for its whole timeout do not hold
   await subscribe(stack, slowOrg, hanging.url, { body: { timeoutMs: 2_000 } });
   await subscribe(stack, fastOrg, healthy.url);
 
-  await publishMany(slowOrg, 500);
+  await publishMany(stack, slowOrg, 500);
   await hanging.waitForRequests(10);
   const started = Date.now();
-  await publishMany(fastOrg, 100);
+  await publishMany(stack, fastOrg, 100);
   const published = Date.now();
   await healthy.waitForRequests(100, 60_000);
   const lastArrival = Math.max(...healthy.requests.map((r) => r.receivedAt));
@@ -76,7 +66,7 @@ test('maxConcurrency caps the requests in flight to one endpoint, and every deli
   });
   const org = uniqueOrg();
   await subscribe(stack, org, slow.url, { body: { maxConcurrency: 3 } });
-  const answers = await publishMany(org, 15);
+  const answers = await publishMany(stack, org, 15);
   for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
   expect(slow.requests).toHaveLength(15);
   expect(peak).toBe(3);
@@ -86,7 +76,7 @@ test('maxPerSecond spreads deliveries out: no second holds more than the bucket 
   const metered = await receiver();
   const org = uniqueOrg();
   await subscribe(stack, org, metered.url, { body: { maxPerSecond: 5 } });
-  const answers = await publishMany(org, 15);
+  const answers = await publishMany(stack, org, 15);
   for (const answer of answers) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 30_000);
   expect(metered.requests).toHaveLength(15);
   // When each attempt was let out, as the attempt recorded it: the bucket admits attempts, and the time a

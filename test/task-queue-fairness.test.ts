@@ -4,7 +4,7 @@ import { retrySettings } from '../src/config';
 import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
-import { eventually, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { eventually, publish, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
@@ -56,16 +56,6 @@ async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promis
   return started;
 }
 
-/** Publishes `count` events with at most `parallel` requests in flight. */
-async function publishMany(org: string, count: number, parallel = 20): Promise<PublishAnswer[]> {
-  const answers: PublishAnswer[] = [];
-  for (let start = 0; start < count; start += parallel) {
-    const batch = Array.from({ length: Math.min(parallel, count - start) }, (_, i) => publish(stack, org, { n: start + i }));
-    answers.push(...(await Promise.all(batch)));
-  }
-  return answers;
-}
-
 /** Runs `check`; a failed expectation carries `context`, the figures behind it. */
 function withContext(context: string, check: () => void): void {
   try {
@@ -104,9 +94,9 @@ test('attempts to a healthy endpoint take turns with 400 queued to a slow one th
   await subscribe(stack, slowOrg, slow.url, { body: { maxConcurrency: 1000 } });
   await subscribe(stack, fastOrg, healthy.url);
 
-  await publishMany(slowOrg, SLOW);
+  await publishMany(stack, slowOrg, SLOW);
   await slow.waitForRequests(10);
-  const fast = await publishMany(fastOrg, HEALTHY);
+  const fast = await publishMany(stack, fastOrg, HEALTHY);
   await healthy.waitForRequests(HEALTHY, 90_000);
 
   const slowBetween: number[] = [];

@@ -46,6 +46,16 @@ export async function publish(stack: Stack, orgId: string, data: Record<string, 
   return response.body;
 }
 
+/** Publishes `count` events (data `{ n }`) with at most `parallel` requests in flight. */
+export async function publishMany(stack: Stack, orgId: string, count: number, parallel = 20): Promise<PublishAnswer[]> {
+  const answers: PublishAnswer[] = [];
+  for (let start = 0; start < count; start += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, count - start) }, (_, i) => publish(stack, orgId, { n: start + i }));
+    answers.push(...(await Promise.all(batch)));
+  }
+  return answers;
+}
+
 export async function getDelivery(stack: Stack, orgId: string, deliveryId: string): Promise<DeliveryAnswer> {
   const response = await stack.api<DeliveryAnswer>('GET', `/webhooks/${orgId}/deliveries/${deliveryId}`);
   if (response.status !== 200) throw new Error(`delivery: ${response.status}`);
