@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
 import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
-import { localActivityOf } from './helpers/diagnostics';
+import { describeDelivery, localActivityOf } from './helpers/diagnostics';
 import { freePort, freePortRange } from './helpers/free-port';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, type PublishAnswer, uniqueOrg } from './helpers/scenario';
@@ -109,7 +109,23 @@ test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the o
 
   // Every delivery arrives; attempts the killed worker had in flight are retried by the server.
   const received = () => new Set(receiver.requests.map((request) => String(request.headers['webhook-id'])));
-  await eventually(async () => received().size >= EVENTS || undefined, 600_000, `all ${EVENTS} deliveries at the receiver`, async () => `${received().size} received`);
+  await eventually(async () => received().size >= EVENTS || undefined, 600_000, `all ${EVENTS} deliveries at the receiver`, async () => {
+    // What the missing deliveries are doing: their rows by status, and the first few in full.
+    const missing = deliveryIds.filter((id) => !received().has(id));
+    const rows = await db.pool.query<{ status: string; started: boolean; n: string }>(
+      'SELECT status, workflow_started_at IS NOT NULL AS started, count(*) AS n FROM deliveries WHERE delivery_id = ANY($1::uuid[]) GROUP BY 1, 2',
+      [missing],
+    );
+    const connection = await Connection.connect({ address: cluster.address });
+    try {
+      const client = new Client({ connection, namespace: cluster.namespace });
+      const stack = { client, api: <T>(method: string, route: string) => call<T>(0, method, route) };
+      const details = await Promise.all(missing.slice(0, 3).map((id) => describeDelivery(stack, org, id)));
+      return [`${received().size} received; missing by status: ${JSON.stringify(rows.rows)}`, ...details].join('\n');
+    } finally {
+      await connection.close();
+    }
+  });
   expect(deliveryIds.filter((id) => !received().has(id))).toEqual([]);
   expect([...received()].filter((id) => !deliveryIds.includes(id))).toEqual([]);
 

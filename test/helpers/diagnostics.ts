@@ -42,7 +42,7 @@ function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
 }
 
 /** The delivery's row, its attempts and its workflow's last events, as text. */
-export async function describeDelivery(stack: ApiStack, orgId: string, deliveryId: string): Promise<string> {
+export async function describeDelivery(stack: Pick<ApiStack, 'api' | 'client'>, orgId: string, deliveryId: string): Promise<string> {
   const lines: string[] = [];
   const answer = await stack.api('GET', `/webhooks/${orgId}/deliveries/${deliveryId}`);
   lines.push(`delivery ${deliveryId} (HTTP ${answer.status}): ${JSON.stringify(answer.body)}`);
