@@ -1,5 +1,5 @@
 -- Inbound webhooks: a SaaS provider's requests to POST /inbound/{source_id}, verified with the source's
--- secret, become events of the org. Secrets are encrypted like the configs' (src/secrets/encryption.ts);
+-- secret, become events of the org. Secrets are encrypted like the configs' (src/core/secret-box.ts);
 -- a rotated-out secret keeps verifying until previous_secret_expires_at.
 CREATE TABLE inbound_sources (
   source_id                  text PRIMARY KEY,

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { decodeKey } from './secrets/encryption';
+import { decodeKey } from './core/secret-box';
 import { parseDurationMs } from './shared/durations';
 import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/temporal';
 

@@ -3,7 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createActivities } from './activities';
-import { destinationGuardFor } from './activities/destination-guard';
+import { destinationGuardFor } from './core/destinations';
 import { createHttpClient } from './activities/http';
 import { createApp } from './api/app';
 import { closeServer } from './api/server-lifecycle';

@@ -4,9 +4,9 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { buildRequest, DEFAULT_TIMEOUT_MS, signingSecrets } from '../src/activities/attempt/request';
-import { generateSecret } from '../src/activities/signing';
+import { generateSecret } from '../src/core/signing';
 import type { DeliveryContext } from '../src/db/deliveries';
-import { createSecretBox, generateEncryptionKey, decodeKey } from '../src/secrets/encryption';
+import { createSecretBox, generateEncryptionKey, decodeKey } from '../src/core/secret-box';
 
 const box = createSecretBox(decodeKey(generateEncryptionKey()) as Buffer);
 // Whole seconds of the real clock: the standardwebhooks package checks the timestamp against it.

@@ -1,4 +1,4 @@
-import { createDestinationGuard, DestinationBlockedError } from '../src/activities/destination-guard';
+import { createDestinationGuard, DestinationBlockedError } from '../src/core/destinations';
 import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
 import { type Receiver, startReceiver } from './helpers/receiver';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { keyIdOf } from '../src/secrets/encryption';
+import { keyIdOf } from '../src/core/secret-box';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { startApi } from './helpers/stack';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config';
-import { createSecretBox, DecryptionError, keyIdOf, secretBoxFor } from '../src/secrets/encryption';
+import { createSecretBox, DecryptionError, keyIdOf, secretBoxFor } from '../src/core/secret-box';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);

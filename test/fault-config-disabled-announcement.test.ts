@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createActivities } from '../src/activities';
-import { destinationGuardFor } from '../src/activities/destination-guard';
+import { destinationGuardFor } from '../src/core/destinations';
 import { createHttpClient, type HttpClient } from '../src/activities/http';
 import { createPool, type Pool } from '../src/db/pool';
 import { RECONCILE_WORKFLOW_TYPE, type ReconcileResult } from '../src/shared/temporal';

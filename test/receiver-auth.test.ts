@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
-import { createReceiverAuth } from '../src/activities/receiver-auth';
+import { createReceiverAuth } from '../src/core/receiver-auth';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { sign } from '../src/activities/signing';
+import { sign } from '../src/core/signing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg } from './helpers/scenario';

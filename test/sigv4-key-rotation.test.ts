@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { randomBytes } from 'node:crypto';
 import { reencryptSecrets } from '../src/db/encryption-rotation';
-import { createSecretBox, decodeKey, keyIdOf } from '../src/secrets/encryption';
+import { createSecretBox, decodeKey, keyIdOf } from '../src/core/secret-box';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { checkedAgainstDocument } from './helpers/openapi';
 import { startApi } from './helpers/stack';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
-import { MAX_CONCURRENCY } from '../api/validation';
-import type { DestinationGuard } from './destination-guard';
+import type { DestinationGuard } from '../core/destinations';
+import { MAX_CONCURRENCY } from '../core/limits';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 

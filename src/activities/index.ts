@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import { createAttemptActivity } from './attempt/activity';
 import { createMaintenanceActivities } from './maintenance';
 import type { HttpClient } from './http';
-import { secretBoxFor } from '../secrets/encryption';
+import { secretBoxFor } from '../core/secret-box';
 import { createMetrics, type Metrics } from '../observability/metrics';
 
 export interface ActivityDeps {

@@ -12,9 +12,9 @@ import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } f
 import { createPublisher } from '../delivery/publisher';
 import type { DeliveryStarter } from '../delivery/starter';
 import { createTestSender } from '../delivery/test-send';
-import { destinationGuardFor } from '../activities/destination-guard';
+import { destinationGuardFor } from '../core/destinations';
 import { createHttpClient, type HttpClient } from '../activities/http';
-import { secretBoxFor } from '../secrets/encryption';
+import { secretBoxFor } from '../core/secret-box';
 import { USER_AGENT } from '../version';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { addLogFields, withLogFields } from '../observability/log-context';

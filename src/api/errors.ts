@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { ConfigNotFoundError, DomainError, InvalidFieldError, PayloadTooLargeError } from '../core/errors';
 import type { Logger } from '../logger';
 
 const PROBLEM_BASE = 'urn:temporal-webhooks:problem:';
@@ -69,14 +70,6 @@ export class ConfigDeletedError extends HttpError {
   }
 }
 
-/** An event's `data` over the limit of its event type (`maxPayloadBytes`), or over MAX_PAYLOAD_BYTES. */
-export class PayloadTooLargeError extends HttpError {
-  override readonly name = 'PayloadTooLargeError';
-  constructor(field: string, size: number, limit: number) {
-    super(413, 'payload-too-large', 'Payload too large', `${field} is ${size} bytes of JSON, over the limit of ${limit} bytes`, { field });
-  }
-}
-
 export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   constructor(message: string, field?: string) {
@@ -137,6 +130,14 @@ export function validationErrorFromZod(error: ZodError, prefix = ''): Validation
   );
 }
 
+/** The HTTP answer of an error the domain throws (src/core/errors.ts); undefined for one it does not know. */
+export function httpErrorOf(error: DomainError): HttpError | undefined {
+  if (error instanceof InvalidFieldError) return new ValidationError([{ field: error.field, message: error.reason }]);
+  if (error instanceof PayloadTooLargeError) return new HttpError(413, 'payload-too-large', 'Payload too large', error.message, { field: error.field });
+  if (error instanceof ConfigNotFoundError) return new NotFoundError(`config ${error.configId}`);
+  return undefined;
+}
+
 const PG_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
 export function isPostgresUnavailable(error: unknown): boolean {
@@ -172,6 +173,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     const instance = req.originalUrl;
     let known: HttpError | undefined;
     if (error instanceof HttpError) known = error;
+    else if (error instanceof DomainError) known = httpErrorOf(error);
     else if (error instanceof ZodError) known = validationErrorFromZod(error);
     else if (isBodyParserError(error)) known = fromBodyParser(error);
     else if (isPostgresUnavailable(error)) known = new DependencyUnavailableError('postgres');

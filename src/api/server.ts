@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
-import { destinationGuardFor } from '../activities/destination-guard';
+import { destinationGuardFor } from '../core/destinations';
 import { createHttpClient } from '../activities/http';
 import { createApp } from './app';
 import { createMetrics } from '../observability/metrics';

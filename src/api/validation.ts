@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { JWT_ALGORITHMS } from '../activities/jwt-auth';
-import { isValidSecret } from '../activities/signing';
+import { JWT_ALGORITHMS } from '../core/jwt-auth';
+import { MAX_CONCURRENCY, MAX_TIMEOUT_MS } from '../core/limits';
+import type { ReceiverAuth } from '../core/receiver-auth';
+import { isValidSecret } from '../core/signing';
 import { type EventPattern, patternIssues } from '../delivery/event-pattern';
 import { INBOUND_PROVIDERS } from '../db/inbound-sources';
 import { transformSchema } from '../delivery/transform';
@@ -14,10 +16,6 @@ export const EVENT_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 const RESERVED_HEADER = /^(host|content-length|content-type|webhook-.*)$/i;
 const MAX_URL_LENGTH = 2048;
-/** Longest `timeoutMs` of a config: the budget of one attempt. */
-export const MAX_TIMEOUT_MS = 30_000;
-/** Largest `maxConcurrency` of a config: the HTTP client keeps this many connections to one origin. */
-export const MAX_CONCURRENCY = 1000;
 
 export const idSchema = z.string().regex(ID_PATTERN, 'expected 1-128 characters of A-Z, a-z, 0-9, ".", "_" or "-"');
 export const eventNameSchema = z
@@ -89,8 +87,7 @@ export const receiverAuthSchema = z.discriminatedUnion('type', [
     audience: z.string().min(1).max(1024).optional(),
     ttlSeconds: z.number().int().min(10).max(86_400).optional(),
   }),
-]);
-export type ReceiverAuth = z.infer<typeof receiverAuthSchema>;
+]) satisfies z.ZodType<ReceiverAuth>;
 
 /** An event pattern in EventBridge's dialect; a bad one is named by its path inside the pattern. */
 export const eventPatternSchema = z

@@ -1,13 +1,14 @@
-import { DEFAULT_JWT_TTL_SECONDS } from '../activities/jwt-auth';
+import { DEFAULT_JWT_TTL_SECONDS } from '../core/jwt-auth';
 import type { Config } from '../config';
+import type { ReceiverAuth } from '../core/receiver-auth';
 import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
 import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
+import type { TestSendResult } from '../delivery/test-send';
 import { INBOUND_PROVIDERS, type InboundSourceRow } from '../db/inbound-sources';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';
-import type { ReceiverAuth } from './validation';
 
 /**
  * JSON shapes of the REST API, built from rows. Each view has a zod schema: the OpenAPI document is
@@ -346,3 +347,25 @@ export const testSendSchema = z.strictObject({
   attempt: attemptSchema,
 }).meta({ id: 'TestSend' });
 export type TestSendView = z.infer<typeof testSendSchema>;
+
+/** A test send's result as the API answers it: every field copied, so the answer is exactly its schema. */
+export function testSendView(result: TestSendResult): TestSendView {
+  const { attempt } = result;
+  return {
+    deliveryId: result.deliveryId,
+    eventId: result.eventId,
+    eventName: result.eventName,
+    configId: result.configId,
+    test: result.test,
+    status: result.status,
+    attempt: {
+      attempt: attempt.attempt,
+      startedAt: attempt.startedAt,
+      durationMs: attempt.durationMs,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      errorMessage: attempt.errorMessage,
+      responseBody: attempt.responseBody,
+    },
+  };
+}

@@ -11,7 +11,7 @@ export interface WebhookConfigRow {
   description: string | null;
   headers: Record<string, string>;
   timeout_ms: number;
-  /** Encrypted (see src/secrets/encryption.ts), as are `previous_secret` and `auth`. */
+  /** Encrypted (see src/core/secret-box.ts), as are `previous_secret` and `auth`. */
   secret: string;
   previous_secret: string | null;
   auth: string | null;

@@ -1,4 +1,4 @@
-import type { SecretBox } from '../secrets/encryption';
+import type { SecretBox } from '../core/secret-box';
 import type { Db } from './pool';
 
 interface StoredSecrets {

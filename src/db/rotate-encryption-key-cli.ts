@@ -4,7 +4,7 @@
  * nothing left, the old key can be dropped from ENCRYPTION_PREVIOUS_KEYS.
  */
 import { loadConfig } from '../config';
-import { secretBoxFor } from '../secrets/encryption';
+import { secretBoxFor } from '../core/secret-box';
 import { reencryptSecrets } from './encryption-rotation';
 import { createPool } from './pool';
 

@@ -1,5 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Ajv, { type ValidateFunction } from 'ajv';
+import { EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError, PayloadTooLargeError, SchemaMismatchError } from '../core/errors';
 import { createConfigQueries } from '../db/configs';
 import { createDeliveryQueries, type EventEnvelope, type FilteredConfig } from '../db/deliveries';
 import { uuidv7 } from '../db/ids';
@@ -11,7 +12,6 @@ import { retryOverrideOf } from '../shared/retry-policy';
 import { deliveryWorkflowId } from '../shared/temporal';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
 import { type DeliveryStarter, startCommittedDeliveries } from './starter';
-import { PayloadTooLargeError, ValidationError } from '../api/errors';
 import { addLogFields } from '../observability/log-context';
 
 const tracer = trace.getTracer('temporal-webhooks');
@@ -98,9 +98,8 @@ export function createPublisher(deps: {
 
   async function checkEventData(eventName: string, data: unknown, db: Db = deps.pool): Promise<void> {
     const type = await createEventTypeQueries(db).getEventType(eventName);
-    if (!type || type.archived_at) {
-      throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
-    }
+    if (!type) throw new EventTypeNotRegisteredError(eventName);
+    if (type.archived_at) throw new EventTypeArchivedError(eventName);
     const limit = Math.min(type.max_payload_bytes ?? ceiling, ceiling);
     if (Number.isFinite(limit)) {
       const size = Buffer.byteLength(JSON.stringify(data), 'utf8');
@@ -116,9 +115,7 @@ export function createPublisher(deps: {
     if (!cached.validate(data)) {
       const first = cached.validate.errors?.[0];
       const pointer = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
-      throw new ValidationError([
-        { field: pointer ? `data.${pointer}` : 'data', message: `does not match the event type's schema: ${first?.message ?? 'invalid'}` },
-      ]);
+      throw new SchemaMismatchError(pointer ? `data.${pointer}` : 'data', first?.message ?? 'invalid');
     }
   }
 
@@ -166,7 +163,7 @@ export function createPublisher(deps: {
       try {
         await checkEventData(request.eventName, request.data, db);
       } catch (error) {
-        if (!(error instanceof ValidationError || error instanceof PayloadTooLargeError)) throw error;
+        if (!(error instanceof InvalidFieldError || error instanceof PayloadTooLargeError)) throw error;
         deps.logger.warn({ eventName: request.eventName, err: error }, 'service event not published');
         return [];
       }

@@ -8,16 +8,15 @@ import { uuidv7 } from '../db/ids';
 import { buildRequest, signingSecrets, standardBody } from '../activities/attempt/request';
 import { isSuccess } from '../activities/attempt/outcome';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
-import { createReceiverAuth, openReceiverAuth } from '../activities/receiver-auth';
-import { NotFoundError, ValidationError } from '../api/errors';
-import type { TestSendView } from '../api/views';
+import { createReceiverAuth, openReceiverAuth } from '../core/receiver-auth';
+import { ConfigNotFoundError, EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError } from '../core/errors';
 import { createConfigQueries } from '../db/configs';
 import type { DeliveryContext } from '../db/deliveries';
 import { createEventTypeQueries } from '../db/event-types';
 import type { Pool } from '../db/pool';
 import { createTestSendQueries } from '../db/test-sends';
 import type { Logger } from '../logger';
-import type { SecretBox } from '../secrets/encryption';
+import type { SecretBox } from '../core/secret-box';
 import type { Publisher } from './publisher';
 import { createTransformCache, TransformEvaluationError } from './transform';
 
@@ -32,10 +31,27 @@ export interface TestSendRequest {
 }
 
 /** The attempt of a test send, as a delivery's attempts are shown. */
-export type TestSendAttempt = TestSendView['attempt'];
+export interface TestSendAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  /** Error class (timeout, dns, ..., http_status); null when delivered. */
+  error: string | null;
+  errorMessage: string | null;
+  responseBody: string | null;
+}
 
-/** The answer of `POST /webhooks/{orgId}/configs/{configId}/test`, typed by its schema in the API's views. */
-export type TestSendResult = TestSendView;
+/** What a test send did; the API renders it as the answer of `POST /webhooks/{orgId}/configs/{configId}/test`. */
+export interface TestSendResult {
+  deliveryId: string;
+  eventId: string;
+  eventName: string;
+  configId: string;
+  test: true;
+  status: 'delivered' | 'failed';
+  attempt: TestSendAttempt;
+}
 
 export interface TestSenderDeps {
   pool: Pool;
@@ -61,13 +77,12 @@ export function createTestSender(deps: TestSenderDeps) {
       return data;
     }
     const type = await eventTypes.getEventType(eventName);
-    if (!type || type.archived_at) {
-      throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
-    }
+    if (!type) throw new EventTypeNotRegisteredError(eventName);
+    if (type.archived_at) throw new EventTypeArchivedError(eventName);
     if (!type.schema) return {};
     const examples = (type.schema as { examples?: unknown }).examples;
     const example = Array.isArray(examples) ? examples.find((item) => item !== null && typeof item === 'object' && !Array.isArray(item)) : undefined;
-    if (!example) throw new ValidationError([{ field: 'data', message: `event type "${eventName}" has no object in its JSON Schema's examples: send data` }]);
+    if (!example) throw new InvalidFieldError('data', `event type "${eventName}" has no object in its JSON Schema's examples: send data`);
     await deps.publisher.checkEventData(eventName, example);
     return example as Record<string, unknown>;
   }
@@ -75,7 +90,7 @@ export function createTestSender(deps: TestSenderDeps) {
   return {
     async send(input: TestSendRequest): Promise<TestSendResult> {
       const row = await configs.getConfig(input.orgId, input.configId);
-      if (!row) throw new NotFoundError(`config ${input.configId}`);
+      if (!row) throw new ConfigNotFoundError(input.configId);
       const eventName = input.eventName ?? TEST_EVENT;
       const data = await sampleData(input.eventName, input.data);
       const eventId = uuidv7();
@@ -113,7 +128,7 @@ export function createTestSender(deps: TestSenderDeps) {
         try {
           body = await transforms.apply(row.transform, { ...standardBody(ctx), orgId: ctx.org_id });
         } catch (error) {
-          if (error instanceof TransformEvaluationError) throw new ValidationError([{ field: 'transform', message: error.message }]);
+          if (error instanceof TransformEvaluationError) throw new InvalidFieldError('transform', error.message);
           throw error;
         }
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateEncryptionKey } from '../secrets/encryption';
+import { generateEncryptionKey } from '../core/secret-box';
 
 export interface DevSecrets {
   ADMIN_API_KEY: string;

@@ -3,7 +3,7 @@ import '../observability/instrument';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { destinationGuardFor } from '../activities/destination-guard';
+import { destinationGuardFor } from '../core/destinations';
 import { createHttpClient } from '../activities/http';
 import { loadConfig } from '../config';
 import { createPool } from '../db/pool';

@@ -1,28 +1,29 @@
 /**
  * The attempt activity: glue between Postgres, the receiver and Temporal. Each decision is a plain
- * step of its own (readiness, outcome, request, record, failures).
+ * step of its own (readiness, prepare, request, outcome, observe, record, failures).
  */
-import { trace } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
+import { createReceiverAuth } from '../../core/receiver-auth';
+import type { SecretBox } from '../../core/secret-box';
 import { createConfigQueries } from '../../db/configs';
 import { createDeadLetterQueries } from '../../db/dead-letters';
 import { type AttemptRecord, createDeliveryQueries } from '../../db/deliveries';
 import type { Pool } from '../../db/pool';
+import { createTransformCache } from '../../delivery/transform';
 import type { Logger } from '../../logger';
-import type { SecretBox } from '../../secrets/encryption';
+import type { Metrics } from '../../observability/metrics';
 import type { RetrySettings } from '../../shared/temporal';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../http';
-import { createTransformCache, TransformEvaluationError } from '../../delivery/transform';
-import { createReceiverAuth, openReceiverAuth } from '../receiver-auth';
-import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure, transformFailure } from './failures';
-import { classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from './outcome';
+import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure } from './failures';
+import { observeAnswer } from './observe';
+import { type AttemptOutcome, classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from './outcome';
+import { type PreparedRequest, prepareRequest, type ReadyContext } from './prepare';
 import { type Answer, attemptRecord } from './record';
-import { admission, readiness } from './readiness';
-import { buildRequest, signingSecrets, standardBody } from './request';
-import { attemptResultOf, type Metrics } from '../../observability/metrics';
+import { admission, type Readiness, readiness, type Stop } from './readiness';
+import type { DeliveryRequest } from './request';
 
 /** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
 const LEASE_MARGIN_MS = 15_000;
@@ -115,9 +116,8 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
   }
 
-  async function attemptOnce(input: AttemptInput, known: Known): Promise<AttemptResult> {
-    const activity = Context.current();
-    const began = Date.now();
+  /** Loads the delivery and says whether it is to be attempted; a delivery that may not be stops the run. */
+  async function loadReady(input: AttemptInput, known: Known): Promise<Exclude<Readiness, Stop>> {
     const loaded = await deliveries.loadDeliveryContext(input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
     if (loaded) {
       known.windowAttempts = loaded.window_attempts;
@@ -125,29 +125,14 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     const ready = readiness(input.deliveryId, loaded);
     if (ready.kind === 'stop') throw stopFailure(ready);
-    if (ready.kind === 'delivered') return { attempt: ready.attempt, statusCode: ready.statusCode, durationMs: 0 };
-    const { ctx } = ready;
-    // A dead letter attempted by a run that never recorded its retry: a new run after the first one ended
-    // abnormally (or one the reconciler took for stranded). The row takes the retry now, so that this
-    // attempt's answer counts; a run retried by signal has done so already.
-    if (ctx.status === 'dead_lettered') await deadLetters.markDeadLetterRetried(ctx.delivery_id);
-    // Each attempt holds a lease of its own, so it frees its own slot and never another attempt's.
-    const attemptToken = randomUUID();
+    return ready;
+  }
 
-    // Decrypted before a slot is taken: a value under a key this worker lacks fails here, holding nothing.
-    const secrets = signingSecrets(ctx, deps.box, Date.now());
-    const auth = openReceiverAuth(deps.box, ctx.auth);
-    // The config's payload template shapes the body before it is signed; one that fails sends nothing.
-    let body: string | undefined;
-    if (ctx.transform !== null) {
-      try {
-        body = await transforms.apply(ctx.transform, { ...standardBody(ctx), orgId: ctx.org_id });
-      } catch (error) {
-        if (error instanceof TransformEvaluationError) throw transformFailure(error.message, known.facts);
-        throw error;
-      }
-    }
-    const request = buildRequest(ctx, secrets, deps.userAgent, Date.now(), body);
+  /**
+   * Takes a slot of the config (concurrency, rate, circuit) under the attempt's own lease; one not given
+   * stops the run (config gone) or throws a held-back failure whose wait the workflow honours.
+   */
+  async function admit(activity: Context, input: AttemptInput, ctx: ReadyContext, request: DeliveryRequest, attemptToken: string, known: Known): Promise<void> {
     const admitted = await configs.admitAttempt({
       orgId: ctx.org_id,
       configId: ctx.config_id,
@@ -175,9 +160,14 @@ export function createAttemptActivity(deps: AttemptDeps) {
       deps.metrics.countAttempt('held_back');
       throw heldBackFailure(verdict.decision, wait, known.facts);
     }
+  }
 
+  /**
+   * The POST, unless the attempt was cancelled before it: then the slot is freed and the cancellation
+   * goes through. A network failure is an answer too; any other error frees the slot and is thrown.
+   */
+  async function send(activity: Context, ctx: ReadyContext, prepared: PreparedRequest, attemptToken: string): Promise<Answer> {
     if (activity.cancellationSignal.aborted) {
-      // Cancelled before anything was sent: free the slot and let the cancellation through.
       await deliveries.releaseLease(attemptToken).catch(() => undefined);
       throw activity.cancellationSignal.reason;
     }
@@ -185,7 +175,12 @@ export function createAttemptActivity(deps: AttemptDeps) {
     let result: PostResult | undefined;
     let failure: DeliveryNetworkError | undefined;
     try {
-      result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth, claims: { jti: ctx.delivery_id, sub: ctx.org_id } });
+      result = await receiverAuth.post({
+        ...prepared.request,
+        cancel: abortUnlessRetried(activity),
+        auth: prepared.auth,
+        claims: { jti: ctx.delivery_id, sub: ctx.org_id },
+      });
     } catch (error) {
       if (!(error instanceof DeliveryNetworkError)) {
         await deliveries.releaseLease(attemptToken).catch(() => undefined);
@@ -193,18 +188,13 @@ export function createAttemptActivity(deps: AttemptDeps) {
       }
       failure = error;
     }
-    const answer: Answer = { startedAt, durationMs: Date.now() - startedAt.getTime(), result, failure };
-    // The attempt's span (the activity run): its ids and what the receiver answered; nothing of the payload.
-    trace.getActiveSpan()?.setAttributes({
-      'webhook.delivery_id': ctx.delivery_id,
-      'webhook.event_id': ctx.event_id,
-      'webhook.org_id': ctx.org_id,
-      'webhook.config_id': ctx.config_id,
-      'webhook.attempt.result': attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null),
-      ...(result ? { 'http.response.status_code': result.statusCode } : {}),
-    });
-    deps.metrics.countAttempt(attemptResultOf(result?.statusCode ?? null, failure?.errorClass ?? null), answer.durationMs / 1000);
-    const outcome = classifyAnswer({
+    return { startedAt, durationMs: Date.now() - startedAt.getTime(), result, failure };
+  }
+
+  /** What the answer means for the delivery: delivered, retried after a wait, or stopped. */
+  function classify(input: AttemptInput, ctx: ReadyContext, answer: Answer): AttemptOutcome {
+    const { result, failure } = answer;
+    return classifyAnswer({
       statusCode: result?.statusCode ?? null,
       errorClass: failure?.errorClass ?? null,
       retryAfterMs: result ? parseRetryAfter(result.statusCode, result.headers, Date.now()) : null,
@@ -214,7 +204,20 @@ export function createAttemptActivity(deps: AttemptDeps) {
       windowEndsAt: input.windowEndsAt,
       now: Date.now(),
     });
+  }
 
+  /**
+   * Writes the answer, then ends the attempt: a 2xx returns (handed to the workflow when it could not be
+   * written), a 410 disables the config, any other answer throws the failure the workflow acts on.
+   */
+  async function conclude(
+    activity: Context,
+    began: number,
+    ctx: ReadyContext,
+    answer: Answer,
+    outcome: AttemptOutcome,
+    attemptToken: string,
+  ): Promise<AttemptResult> {
     const record = attemptRecord(ctx, answer, outcome, circuit, attemptToken, Date.now());
     // The delivery's ids and the request that published it come from the activity's log fields.
     deps.logger.debug({ statusCode: record.statusCode, errorClass: record.errorClass, durationMs: answer.durationMs, outcome: outcome.kind }, 'attempt');
@@ -230,7 +233,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         attemptToken,
         orgId: ctx.org_id,
         configId: ctx.config_id,
-        startedAt: startedAt.toISOString(),
+        startedAt: answer.startedAt.toISOString(),
         durationMs: answer.durationMs,
         statusCode,
       };
@@ -243,6 +246,27 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     if (outcome.kind === 'gone') await deps.disableGoneConfig(ctx.org_id, ctx.config_id);
     throw answerFailure(outcome, record, attempt);
+  }
+
+  /** One attempt, step by step: load, prepare, admit, send, observe, classify, record and conclude. */
+  async function attemptOnce(input: AttemptInput, known: Known): Promise<AttemptResult> {
+    const activity = Context.current();
+    const began = Date.now();
+    const ready = await loadReady(input, known);
+    if (ready.kind === 'delivered') return { attempt: ready.attempt, statusCode: ready.statusCode, durationMs: 0 };
+    const { ctx } = ready;
+    // A dead letter attempted by a run that never recorded its retry: a new run after the first one ended
+    // abnormally (or one the reconciler took for stranded). The row takes the retry now, so that this
+    // attempt's answer counts; a run retried by signal has done so already.
+    if (ctx.status === 'dead_lettered') await deadLetters.markDeadLetterRetried(ctx.delivery_id);
+    // Each attempt holds a lease of its own, so it frees its own slot and never another attempt's.
+    const attemptToken = randomUUID();
+    const prepared = await prepareRequest({ box: deps.box, userAgent: deps.userAgent, transforms }, ctx, known.facts);
+    await admit(activity, input, ctx, prepared.request, attemptToken, known);
+    const answer = await send(activity, ctx, prepared, attemptToken);
+    observeAnswer(deps.metrics, ctx, answer);
+    const outcome = classify(input, ctx, answer);
+    return conclude(activity, began, ctx, answer, outcome, attemptToken);
   }
 
   return {

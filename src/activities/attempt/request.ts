@@ -3,8 +3,8 @@
  * decryption of the secrets.
  */
 import type { DeliveryContext } from '../../db/deliveries';
-import type { SecretBox } from '../../secrets/encryption';
-import { sign } from '../signing';
+import type { SecretBox } from '../../core/secret-box';
+import { sign } from '../../core/signing';
 
 export interface DeliveryRequest {
   url: string;

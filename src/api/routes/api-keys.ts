@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { type ApiKeyRow, createApiKeyQueries } from '../../db/api-keys';
 import type { Pool } from '../../db/pool';
-import { secretBoxFor } from '../../secrets/encryption';
+import { secretBoxFor } from '../../core/secret-box';
 import { generateApiKey, generateSigV4Key, scopeSchema } from '../auth';
 import { NotFoundError, ValidationError } from '../errors';
 import { listQuery, parseInput } from '../validation';

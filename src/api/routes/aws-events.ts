@@ -13,9 +13,10 @@ import { createEventTypeQueries } from '../../db/event-types';
 import type { Pool } from '../../db/pool';
 import type { Publisher } from '../../delivery/publisher';
 import type { Logger } from '../../logger';
-import { secretBoxFor } from '../../secrets/encryption';
+import { DomainError } from '../../core/errors';
+import { secretBoxFor } from '../../core/secret-box';
 import { type Principal, rateLimitPerKey } from '../auth';
-import { HttpError, isPostgresUnavailable, isTemporalUnavailable, RateLimitedError } from '../errors';
+import { HttpError, httpErrorOf, isPostgresUnavailable, isTemporalUnavailable, RateLimitedError } from '../errors';
 import { SigV4Error, verifySigV4 } from '../sigv4';
 import { ID_PATTERN } from '../validation';
 
@@ -199,7 +200,8 @@ export function awsEventsRouter(deps: {
     } catch (error) {
       if (error instanceof EntryError) return { ErrorCode: error.code, ErrorMessage: error.message };
       // The event's own data refused (its type's schema, its payload limit): this entry fails, the others go on.
-      if (error instanceof HttpError && error.status < 500) return { ErrorCode: 'InvalidArgument', ErrorMessage: error.message };
+      const known = error instanceof DomainError ? httpErrorOf(error) : error;
+      if (known instanceof HttpError && known.status < 500) return { ErrorCode: 'InvalidArgument', ErrorMessage: known.message };
       throw error;
     }
   }

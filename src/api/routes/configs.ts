@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { destinationGuardFor } from '../../activities/destination-guard';
-import { generateSecret } from '../../activities/signing';
+import { destinationGuardFor } from '../../core/destinations';
+import { generateSecret } from '../../core/signing';
 import type { Config } from '../../config';
 import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../../db/configs';
 import { createEventTypeQueries } from '../../db/event-types';
@@ -12,9 +12,9 @@ import { compileTransform, type Transform, TransformCompileError } from '../../d
 import type { RetryPolicyInput } from '../../shared/retry-policy';
 import type { TestSender } from '../../delivery/test-send';
 import { NotFoundError, ValidationError } from '../errors';
-import { importJwtKey, JwtKeyError } from '../../activities/jwt-auth';
-import { openReceiverAuth } from '../../activities/receiver-auth';
-import { secretBoxFor } from '../../secrets/encryption';
+import { importJwtKey, JwtKeyError } from '../../core/jwt-auth';
+import { openReceiverAuth, type ReceiverAuth } from '../../core/receiver-auth';
+import { secretBoxFor } from '../../core/secret-box';
 import {
   configParams,
   listQuery,
@@ -22,11 +22,10 @@ import {
   parseInput,
   patchConfigBody,
   putConfigBody,
-  type ReceiverAuth,
   retryPolicyErrors,
   testSendBody,
 } from '../validation';
-import { configView } from '../views';
+import { configView, testSendView } from '../views';
 
 async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
   const names = eventNames.filter((name) => name !== '*');
@@ -228,7 +227,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
   router.post('/webhooks/:orgId/configs/:configId/test', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const body = parseInput(testSendBody, req.body ?? {});
-    res.json(await deps.testSender.send({ orgId, configId, ...body }));
+    res.json(testSendView(await deps.testSender.send({ orgId, configId, ...body })));
   });
 
   return router;

@@ -4,7 +4,7 @@ import { createInboundSourceQueries, type InboundSourceRow } from '../../db/inbo
 import { type Pool, withTransaction } from '../../db/pool';
 import type { Publisher } from '../../delivery/publisher';
 import { inboundEventName, InboundPayloadError, inboundSecretProblem, InboundVerificationError, verifyInbound } from '../../inbound/verify';
-import { type SecretBox, secretBoxFor } from '../../secrets/encryption';
+import { type SecretBox, secretBoxFor } from '../../core/secret-box';
 import { BadRequestError, NotFoundError, SignatureVerificationError, ValidationError } from '../errors';
 import { inboundParams, parseInput, putInboundBody } from '../validation';
 import { inboundSourceView } from '../views';

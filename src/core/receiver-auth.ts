@@ -1,8 +1,39 @@
+/** Receiver auth: the credentials a config sends its receiver, and the requests that carry them. */
 import { createHash } from 'node:crypto';
-import { MAX_TIMEOUT_MS, type ReceiverAuth } from '../api/validation';
-import type { SecretBox } from '../secrets/encryption';
-import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
-import { createJwtSigner } from './jwt-auth';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
+import { createJwtSigner, type JwtAuth } from './jwt-auth';
+import { MAX_TIMEOUT_MS } from './limits';
+import type { SecretBox } from './secret-box';
+
+export interface BasicAuth {
+  type: 'basic';
+  username: string;
+  password: string;
+}
+
+export interface BearerAuth {
+  type: 'bearer';
+  token: string;
+}
+
+export interface ApiKeyAuth {
+  type: 'apiKey';
+  /** The header carrying `value`. */
+  header: string;
+  value: string;
+}
+
+/** OAuth 2.0 client credentials: a token fetched from `tokenUrl` with client_secret_basic. */
+export interface OAuth2Auth {
+  type: 'oauth2';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+}
+
+/** How the receiver authenticates the service (EventBridge "connections"). Every credential is encrypted at rest. */
+export type ReceiverAuth = BasicAuth | BearerAuth | ApiKeyAuth | OAuth2Auth | JwtAuth;
 
 /** Decrypted receiver auth of a config row. */
 export function openReceiverAuth(box: SecretBox, stored: string | null): ReceiverAuth | null {
@@ -89,12 +120,12 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
   const tokens = new Map<string, CachedToken>();
   const jwt = createJwtSigner({ now });
 
-  function cacheKey(auth: Extract<ReceiverAuth, { type: 'oauth2' }>): string {
+  function cacheKey(auth: OAuth2Auth): string {
     // Hashed, so the map's keys hold no credential in the clear.
     return createHash('sha256').update(JSON.stringify([auth.tokenUrl, auth.clientId, auth.clientSecret, auth.scope ?? ''])).digest('hex');
   }
 
-  async function fetchToken(auth: Extract<ReceiverAuth, { type: 'oauth2' }>): Promise<{ token: string; lifetimeMs: number }> {
+  async function fetchToken(auth: OAuth2Auth): Promise<{ token: string; lifetimeMs: number }> {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (auth.scope) form.set('scope', auth.scope);
     // client_secret_basic (RFC 6749 §2.3.1): the form-encoded id and secret as HTTP basic credentials.
@@ -139,7 +170,7 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
   }
 
   /** A cached token, or one fetched now; concurrent attempts share a single fetch, which none of them can cancel. */
-  function oauthToken(auth: Extract<ReceiverAuth, { type: 'oauth2' }>): { token: Promise<string>; cached: boolean } {
+  function oauthToken(auth: OAuth2Auth): { token: Promise<string>; cached: boolean } {
     const key = cacheKey(auth);
     const hit = tokens.get(key);
     if (hit && hit.expiresAt > now()) return { token: hit.token, cached: true };
@@ -160,7 +191,7 @@ export function createReceiverAuth(deps: { http: HttpClient; now?: () => number 
     return { token: entry.token, cached: false };
   }
 
-  function forget(auth: Extract<ReceiverAuth, { type: 'oauth2' }>): void {
+  function forget(auth: OAuth2Auth): void {
     tokens.delete(cacheKey(auth));
   }
 

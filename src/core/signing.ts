@@ -1,3 +1,4 @@
+/** Standard Webhooks signing secrets and the `webhook-signature` header computed with them. */
 import { createHmac, randomBytes } from 'node:crypto';
 
 export const SECRET_PREFIX = 'whsec_';

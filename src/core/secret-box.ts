@@ -1,3 +1,4 @@
+/** Encryption at rest of the secrets and credentials stored in Postgres, under a current key and older ones. */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { ConfigError } from '../config-error';
 

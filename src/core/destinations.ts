@@ -1,3 +1,4 @@
+/** The SSRF guard: which destinations webhooks may be sent to, checked on stored URLs and on every connection. */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import type { Config } from '../config';
