@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createActivities } from './activities';
 import { destinationGuardFor } from './core/destinations';
-import { createHttpClient } from './activities/http';
+import { createHttpClient } from './core/http';
 import { createApp } from './api/app';
 import { closeServer } from './api/server-lifecycle';
 import { apiStarterFor } from './delivery/starter';

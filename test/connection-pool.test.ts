@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import { createHttpClient } from '../src/activities/http';
+import { createHttpClient } from '../src/core/http';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg } from './helpers/scenario';

@@ -1,5 +1,5 @@
 import { createDestinationGuard, DestinationBlockedError } from '../src/core/destinations';
-import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
+import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { type Receiver, startReceiver } from './helpers/receiver';
 
 const strict = createDestinationGuard({ allowedCidrs: [], requireHttps: false });

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { destinationGuardFor } from '../src/core/destinations';
-import { createHttpClient, type HttpClient } from '../src/activities/http';
+import { createHttpClient, type HttpClient } from '../src/core/http';
 import { createPool, type Pool } from '../src/db/pool';
 import { RECONCILE_WORKFLOW_TYPE, type ReconcileResult } from '../src/shared/temporal';
 import { USER_AGENT } from '../src/version';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
+import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { createReceiverAuth } from '../src/core/receiver-auth';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';

@@ -8,7 +8,7 @@ import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { createAttemptActivity } from './attempt/activity';
 import { createMaintenanceActivities } from './maintenance';
-import type { HttpClient } from './http';
+import type { HttpClient } from '../core/http';
 import { secretBoxFor } from '../core/secret-box';
 import { createMetrics, type Metrics } from '../observability/metrics';
 

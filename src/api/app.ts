@@ -13,7 +13,7 @@ import { createPublisher } from '../delivery/publisher';
 import type { DeliveryStarter } from '../delivery/starter';
 import { createTestSender } from '../delivery/test-send';
 import { destinationGuardFor } from '../core/destinations';
-import { createHttpClient, type HttpClient } from '../activities/http';
+import { createHttpClient, type HttpClient } from '../core/http';
 import { secretBoxFor } from '../core/secret-box';
 import { USER_AGENT } from '../version';
 import { createMetrics, type Metrics } from '../observability/metrics';

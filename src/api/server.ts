@@ -5,7 +5,7 @@ import { loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { destinationGuardFor } from '../core/destinations';
-import { createHttpClient } from '../activities/http';
+import { createHttpClient } from '../core/http';
 import { createApp } from './app';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';

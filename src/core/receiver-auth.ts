@@ -1,6 +1,6 @@
 /** Receiver auth: the credentials a config sends its receiver, and the requests that carry them. */
 import { createHash } from 'node:crypto';
-import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
 import { createJwtSigner, type JwtAuth } from './jwt-auth';
 import { MAX_TIMEOUT_MS } from './limits';
 import type { SecretBox } from './secret-box';

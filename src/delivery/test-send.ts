@@ -7,7 +7,7 @@
 import { uuidv7 } from '../db/ids';
 import { buildRequest, signingSecrets, standardBody } from '../activities/attempt/request';
 import { isSuccess } from '../activities/attempt/outcome';
-import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from '../core/http';
 import { createReceiverAuth, openReceiverAuth } from '../core/receiver-auth';
 import { ConfigNotFoundError, EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError } from '../core/errors';
 import { createConfigQueries } from '../db/configs';

@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createMetricQueries } from '../db/metrics';
 import type { Pool } from '../db/pool';
-import type { ErrorClass } from '../activities/http';
+import type { ErrorClass } from '../core/http';
 import type { Logger } from '../logger';
 
 /** What an HTTP attempt came to, as `webhook_attempts_total{result}` counts it. */

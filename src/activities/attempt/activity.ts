@@ -16,7 +16,7 @@ import { createTransformCache } from '../../delivery/transform';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../observability/metrics';
 import type { RetrySettings } from '../../shared/temporal';
-import { DeliveryNetworkError, type HttpClient, type PostResult } from '../http';
+import { DeliveryNetworkError, type HttpClient, type PostResult } from '../../core/http';
 import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure } from './failures';
 import { observeAnswer } from './observe';
 import { type AttemptOutcome, classifyAnswer, errorOutcome, heldBackOutcome, parseRetryAfter } from './outcome';

@@ -5,7 +5,7 @@
 import type { AdmissionDecision } from '../../db/configs';
 import { backoffAfter, retryDelay } from '../../shared/retry-policy';
 import type { RetrySettings } from '../../shared/temporal';
-import type { ErrorClass } from '../http';
+import type { ErrorClass } from '../../core/http';
 
 export type AttemptOutcome =
   | { kind: 'delivered' }

@@ -2,7 +2,7 @@
  * What Postgres keeps of one attempt. Pure: builds the row from the answer and its outcome.
  */
 import type { AttemptRecord, DeliveryContext } from '../../db/deliveries';
-import type { ErrorClass, PostResult } from '../http';
+import type { ErrorClass, PostResult } from '../../core/http';
 import type { AttemptOutcome } from './outcome';
 
 export interface Answer {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
-import type { DestinationGuard } from '../core/destinations';
-import { MAX_CONCURRENCY } from '../core/limits';
+import type { DestinationGuard } from './destinations';
+import { MAX_CONCURRENCY } from './limits';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
