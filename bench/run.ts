@@ -35,7 +35,7 @@ import { canConnect, LOCAL_SERVER_URL, resolveDatabase } from '../src/dev/postgr
 import { findTemporalCli } from '../src/dev/temporal-cli';
 import { startDevServer } from '../src/dev/temporal-server';
 import { ALL_SEARCH_ATTRIBUTES, reconcileScheduleId, retentionScheduleId, searchAttributes } from '../src/shared/temporal';
-import { freePort } from '../test/helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { measureCpu } from './cpu';
 import { startBenchCluster } from './temporal-cluster';
 import { type BenchReceiver, startBenchReceiver } from './receiver';
