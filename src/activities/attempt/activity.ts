@@ -13,7 +13,7 @@ import { type AttemptRecord, createDeliveryQueries } from '../../db/deliveries';
 import type { Pool } from '../../db/pool';
 import type { Logger } from '../../logger';
 import type { SecretBox } from '../../secrets/encryption';
-import type { RetrySettings } from '../../shared/temporal';
+import type { RetrySettings } from '../../shared/settings';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../http';
 import { createTransformCache, TransformEvaluationError } from '../../delivery/transform';
 import { createReceiverAuth, openReceiverAuth } from '../receiver-auth';
