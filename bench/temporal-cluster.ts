@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster } from '../src/dev/temporal-cluster';
-import { freePortRange } from '../test/helpers/free-port';
+import { freePortRange } from '../src/dev/free-port';
 
 /**
  * `--temporal cluster`: the Temporal server as production runs it (frontend, history, matching and worker

@@ -10,7 +10,8 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
-import { countQueries, createPool } from '../src/db/pool';
+import { composePool } from '../src/compose';
+import { countQueries } from '../src/db/pool';
 import { startService } from '../src/service';
 import { workerTuning } from '../src/worker/worker';
 
@@ -67,14 +68,14 @@ async function main(): Promise<void> {
       await connection.close();
     };
   } else {
-    const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-bench' });
-    dbQueries = countQueries(pool);
-    const service = await startService({ config, pool, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, metricsPort: 0 });
+    const db = composePool(config, 'bench');
+    dbQueries = countQueries(db.pool);
+    const service = await startService({ config, pool: db.pool, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, metricsPort: 0 });
     worker = service.worker;
     baseUrl = service.baseUrl;
     stop = async () => {
       await service.stop();
-      await pool.end();
+      await db.close();
     };
   }
   send({ type: 'ready', baseUrl, startMs: performance.now() - startedAt, uptimeMs: process.uptime() * 1000 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { decodeKey } from './core/secret-box';
 import { parseDurationMs } from './shared/durations';
-import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/temporal';
+import { DEFAULT_TASK_QUEUE, type RetrySettings } from './shared/settings';
 
 const duration = (fallback: string) =>
   z

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
 import { scaled } from './setup/test-env';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
 import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
 import { describeDelivery, localActivityOf } from './helpers/diagnostics';
-import { freePort, freePortRange } from './helpers/free-port';
+import { freePort, freePortRange } from '../src/dev/free-port';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, type PublishAnswer, uniqueOrg } from './helpers/scenario';
 import { spawnService, type ServiceProcess } from './helpers/service-process';

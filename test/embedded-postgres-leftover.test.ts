@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canConnect, findLeftoverPostgres } from '../src/dev/postgres';
 import { commandLineOf } from '../src/dev/processes';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { processesWith } from './helpers/processes';
 import { eventually } from './helpers/scenario';
 

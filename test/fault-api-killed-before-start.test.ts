@@ -1,7 +1,7 @@
 import { TEMPORAL_CALL_DEADLINE_MS } from '../src/delivery/dispatcher';
 import { reconcileScheduleId, retentionScheduleId } from '../src/shared/temporal';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';

@@ -4,12 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createActivities } from '../src/activities';
+import { composeActivities } from '../src/compose';
 import { destinationGuardFor } from '../src/core/destinations';
 import { createHttpClient, type HttpClient } from '../src/core/http';
 import { createPool, type Pool } from '../src/db/pool';
 import { RECONCILE_WORKFLOW_TYPE, type ReconcileResult } from '../src/shared/temporal';
-import { USER_AGENT } from '../src/version';
 import { createDeliveryWorker } from '../src/worker/worker';
 import { testEnv } from './setup/test-env';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
@@ -70,7 +69,7 @@ beforeAll(async () => {
     },
   });
   const logger = pino({ level: 'warn' }, logs);
-  const activities = createActivities({ pool: workerPool, http, config, temporal: activitiesClient, logger, userAgent: USER_AGENT });
+  const { activities } = composeActivities(config, { pool: workerPool, temporal: activitiesClient, logger, http });
   workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   worker = await createDeliveryWorker({ connection: workerConnection, config, activities });
   workerDone = worker.run();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { type Scrape, scrape } from './helpers/prometheus';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

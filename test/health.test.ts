@@ -2,8 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp } from '../src/api/app';
 import { closeServer } from '../src/api/server-lifecycle';
+import { composeApp } from '../src/compose';
 import { createPool, type Pool } from '../src/db/pool';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { callApi, testConfig, withAdminKey } from './helpers/stack';
@@ -21,7 +21,7 @@ afterAll(async () => {
 async function withApp(deps: { pool: Pool; temporalAddress: string }, work: (baseUrl: string) => Promise<void>) {
   const connection = Connection.lazy({ address: deps.temporalAddress, connectTimeout: 1_000 });
   const temporal = new Client({ connection });
-  const app = createApp({ pool: deps.pool, temporal, config: testConfig(db), logger: pino({ level: 'silent' }) });
+  const { app } = composeApp(testConfig(db), { pool: deps.pool, temporal, logger: pino({ level: 'silent' }) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

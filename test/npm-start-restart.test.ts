@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testEnv } from './setup/test-env';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { type LauncherProcess, spawnLauncher } from './helpers/launcher-process';
 import { processesWith } from './helpers/processes';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';

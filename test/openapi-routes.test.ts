@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import pino from 'pino';
-import { createApp } from '../src/api/app';
+import { composeApp } from '../src/compose';
 import { openApiDocument } from '../src/api/openapi';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { createResponseChecker } from './helpers/openapi';
@@ -51,7 +51,7 @@ function documentedRoutes(): string[] {
 }
 
 test('every route registered in Express is in the document, and every documented route exists', () => {
-  const app = createApp({ pool: db.pool, temporal: stack.client, config: stack.config, logger: pino({ level: 'silent' }) });
+  const { app } = composeApp(stack.config, { pool: db.pool, temporal: stack.client, logger: pino({ level: 'silent' }) });
   const registered = expressRoutes(app);
   // `app.post('/events', requirePublish)` guards the route of the events router: the same route, registered twice.
   expect(registered.length).toBeGreaterThan(20);

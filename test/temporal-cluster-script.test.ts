@@ -7,7 +7,7 @@ import pg from 'pg';
 import { isAlive } from '../src/dev/processes';
 import { clusterLayout } from '../src/dev/temporal-cluster';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/temporal';
-import { freePortRange } from './helpers/free-port';
+import { freePortRange } from '../src/dev/free-port';
 import { type LauncherProcess, spawnLauncher } from './helpers/launcher-process';
 import { processesWith } from './helpers/processes';
 import { eventually } from './helpers/scenario';

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
 import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
 import { describeDelivery } from './helpers/diagnostics';
-import { freePortRange } from './helpers/free-port';
+import { freePortRange } from '../src/dev/free-port';
 import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
 import { eventually, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';

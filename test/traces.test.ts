@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/dev/free-port';
 import { type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

@@ -1,8 +1,7 @@
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { createDeliveryDispatcher } from '../delivery/dispatcher';
+import type { DeliveryDispatcher } from '../delivery/dispatcher';
 import { createConfigHealth } from '../delivery/config-health';
-import { createPublisher } from '../delivery/publisher';
+import type { Publisher } from '../delivery/publisher';
 import { createDeadLetterQueries } from '../db/dead-letters';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
@@ -16,8 +15,10 @@ export interface ActivityDeps {
   pool: Pool;
   http: HttpClient;
   config: Config;
-  /** Starts reconciled delivery workflows and those of announced events. */
-  temporal: Client;
+  /** Starts reconciled delivery workflows. */
+  dispatcher: DeliveryDispatcher;
+  /** Writes the events the service announces (a config disabled) and starts their deliveries. */
+  publisher: Publisher;
   logger: Logger;
   userAgent: string;
   /** Where attempts and final statuses are counted; a registry of their own when not given. */
@@ -28,8 +29,7 @@ export type { AttemptInput, AttemptResult } from './attempt/activity';
 
 export function createActivities(deps: ActivityDeps) {
   const deadLetters = createDeadLetterQueries(deps.pool);
-  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config });
-  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger: deps.logger });
+  const { dispatcher, publisher } = deps;
   const health = createConfigHealth({ pool: deps.pool, publisher, config: deps.config, logger: deps.logger });
   // Secrets are read from Postgres and decrypted here, per attempt: they never travel through Temporal.
   const box = secretBoxFor(deps.config);

@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
-import { createDeliveryDispatcher } from '../delivery/dispatcher';
+import type { DeliveryDispatcher } from '../delivery/dispatcher';
 import { authenticate, rateLimitPerKey, requireAdmin, requireAdminToWrite, requireOrgAccess, requirePublish } from './auth';
 import { BadRequestError, createErrorHandler, NotFoundError, ValidationError } from './errors';
-import { createPublisher } from '../delivery/publisher';
-import type { DeliveryStarter } from '../delivery/starter';
+import type { Publisher } from '../delivery/publisher';
 import { createTestSender } from '../delivery/test-send';
 import { destinationGuardFor } from '../core/destinations';
 import { createHttpClient, type HttpClient } from '../core/http';
@@ -35,17 +34,14 @@ export interface AppDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
-  /** `temporal` runs on the NativeConnection of a delivery worker in this process: starts may be eager. */
-  sharesWorkerConnection?: boolean;
+  /** Starts and signals delivery workflows (retries of dead letters and of deliveries). */
+  dispatcher: DeliveryDispatcher;
+  /** Writes published events and starts their deliveries: before the answer, or after it with a starter (src/compose.ts). */
+  publisher: Publisher;
   /** Sends test sends; one guarded by the configuration's destination rules is made when not given. */
   http?: HttpClient;
   /** Where publish timings are counted; a registry of the app's own when not given. */
   metrics?: Metrics;
-  /**
-   * Starts the workflows of committed deliveries after the answer (PUBLISH_STARTS_AFTER_ANSWER); its owner
-   * drains it at shutdown. Without one, requests wait for their starts.
-   */
-  starter?: DeliveryStarter;
 }
 
 /** The publish routes whose answers `webhook_publish_duration_seconds` times, by their pattern. */
@@ -80,8 +76,7 @@ export function jsonDepth(value: unknown): number {
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config, sharesWorkerConnection: deps.sharesWorkerConnection });
-  const publisher = createPublisher({ pool: deps.pool, dispatcher, logger, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, starter: deps.starter });
+  const { dispatcher, publisher } = deps;
   const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
   const testSender = createTestSender({ pool: deps.pool, http, box: secretBoxFor(config), publisher, userAgent: USER_AGENT, logger });
 

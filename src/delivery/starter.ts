@@ -1,10 +1,9 @@
-import type { Client } from '@temporalio/client';
 import { AsyncResource } from 'node:async_hooks';
 import type { Config } from '../config';
 import { createDeliveryQueries } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
-import { createDeliveryDispatcher, type DeliveryDispatcher, type DeliveryRef } from './dispatcher';
+import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
 
 export interface StartDeps {
   pool: Pool;
@@ -152,16 +151,9 @@ export type DeliveryStarter = ReturnType<typeof createDeliveryStarter>;
 
 /**
  * The starter of an API process, when PUBLISH_STARTS_AFTER_ANSWER is on; undefined when requests are to
- * wait for their starts. `sharesWorkerConnection` as for createDeliveryDispatcher.
+ * wait for their starts. `dispatcher` is the API's own (src/compose.ts).
  */
-export function apiStarterFor(deps: {
-  pool: Pool;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-  sharesWorkerConnection?: boolean;
-}): DeliveryStarter | undefined {
+export function apiStarterFor(deps: { pool: Pool; dispatcher: DeliveryDispatcher; config: Config; logger: Logger }): DeliveryStarter | undefined {
   if (!deps.config.PUBLISH_STARTS_AFTER_ANSWER) return undefined;
-  const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config, sharesWorkerConnection: deps.sharesWorkerConnection });
-  return createDeliveryStarter({ pool: deps.pool, dispatcher, logger: deps.logger, config: deps.config });
+  return createDeliveryStarter({ pool: deps.pool, dispatcher: deps.dispatcher, logger: deps.logger, config: deps.config });
 }

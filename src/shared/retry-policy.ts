@@ -3,7 +3,7 @@
  * Used by the attempt activity and by the tests and docs that state the bounds. Free of Node built-ins.
  */
 import { parseDurationMs } from './durations';
-import type { RetrySettings } from './temporal';
+import type { RetrySettings } from './settings';
 
 /**
  * Backoff after the `realAttempts`-th HTTP attempt of a window (1 for the first):

@@ -1,12 +1,13 @@
 /**
  * The one place where names crossing between the API, the worker and the workflows are defined:
- * task queue, signals, queries, search attributes, failure types and the workflow's input.
- * Imported by workflow code, so it must stay free of Node built-ins.
+ * signals, queries, search attributes, failure types and the workflow's input. Imported by workflow code,
+ * so it must stay free of Node built-ins. It loads the workflow SDK (signals and queries): the defaults and
+ * types the configuration needs live in ./settings instead.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RetrySettings } from './settings';
 
-export const DEFAULT_TASK_QUEUE = 'webhook-deliveries';
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
 export const RECONCILE_WORKFLOW_TYPE = 'reconcileWorkflow';
 export const RETENTION_WORKFLOW_TYPE = 'retentionWorkflow';
@@ -58,16 +59,6 @@ export const searchAttributes = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
-
-/** Exponential backoff for one delivery window; all durations in milliseconds. */
-export interface RetrySettings {
-  initialIntervalMs: number;
-  backoffCoefficient: number;
-  maximumIntervalMs: number;
-  windowMs: number;
-  /** HTTP attempts one window may make, when the config limits them; unset: as many as the window holds. */
-  maxAttempts?: number;
-}
 
 /** Claim check: the workflow carries ids only; payloads and secrets stay in Postgres. */
 export interface DeliveryWorkflowInput {

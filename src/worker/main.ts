@@ -1,21 +1,13 @@
 // First: the HTTP instrumentations hook the loading of the modules they trace.
 import '../observability/instrument';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { destinationGuardFor } from '../core/destinations';
-import { createHttpClient } from '../core/http';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { composeActivities, composeHttp, composePool, composeWorker, composeWorkerTemporal } from '../compose';
 import { loadConfig } from '../config';
-import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
-import { USER_AGENT } from '../version';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';
-import { clientInterceptors } from '../observability/temporal-interceptors';
 import { startTracing } from '../observability/tracing';
 import { ensureMaintenanceSchedules } from './schedules';
-import { prepareSearchAttributes } from './search-attributes';
-import { createDeliveryWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -30,21 +22,19 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics({ processMetrics: true });
 
-  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE, applicationName: 'temporal-webhooks-worker' });
-  metrics.watchHealth(pool, logger);
+  const db = composePool(config, 'worker');
+  metrics.watchHealth(db.pool, logger);
   const metricsServer = await startMetricsServer(metrics.registry, config.METRICS_PORT, config.METRICS_HOST);
-  const http = createHttpClient({ guard: destinationGuardFor(config) });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors() });
-  await prepareSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
-  const activities = createActivities({ pool, http, config, temporal: client, logger, userAgent: USER_AGENT, metrics });
-  const worker = await createDeliveryWorker({ connection, config, activities, tracing });
+  const http = composeHttp(config);
+  // The client, which starts the reconciler's deliveries and manages the schedules, has a connection of its own.
+  const temporal = await composeWorkerTemporal(config, { logger, clientOnWorkerConnection: false });
+  const { activities } = composeActivities(config, { pool: db.pool, temporal: temporal.client, logger, http: http.http, metrics });
+  const worker = await composeWorker(config, { connection: temporal.connection, activities, tracing });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'draining worker');
-      worker.shutdown();
+      worker.worker.shutdown();
     });
   }
   logger.info(
@@ -53,12 +43,12 @@ async function main(): Promise<void> {
   );
   try {
     if (config.MAINTENANCE_SCHEDULES) {
-      const schedules = await ensureMaintenanceSchedules(client, config);
+      const schedules = await ensureMaintenanceSchedules(temporal.client, config);
       logger.info({ schedules }, 'maintenance schedules in place');
     }
     await worker.run();
   } finally {
-    await Promise.allSettled([connection.close(), clientConnection.close(), http.close(), metricsServer.close(), pool.end()]);
+    await Promise.allSettled([temporal.close(), http.close(), metricsServer.close(), db.close()]);
     await tracing.shutdown().catch(() => undefined);
     logger.info('worker stopped');
   }

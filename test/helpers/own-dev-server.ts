@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type DevServer, startDevServer } from '../../src/dev/temporal-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/temporal';
 import { testEnv } from '../setup/test-env';
-import { freePort } from './free-port';
+import { freePort } from '../../src/dev/free-port';
 
 export interface OwnDevServer {
   address: string;

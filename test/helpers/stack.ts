@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp } from '../../src/api/app';
 import { closeServer } from '../../src/api/server-lifecycle';
+import { composeApp } from '../../src/compose';
 import { type Config, loadConfig } from '../../src/config';
-import { apiStarterFor } from '../../src/delivery/starter';
 import type { Pool } from '../../src/db/pool';
 import type { Logger } from '../../src/logger';
 import { startService } from '../../src/service';
@@ -129,8 +128,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
   const pool = options.pool ?? db.pool;
   const logger = pino({ level: 'silent' });
   // As `npm run api` runs it: workflows start after the answer unless PUBLISH_STARTS_AFTER_ANSWER=false.
-  const starter = apiStarterFor({ pool, temporal: client, config, logger });
-  const app = createApp({ pool, temporal: client, config, logger, starter });
+  const { app, close: closeApp } = composeApp(config, { pool, temporal: client, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -142,7 +140,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
     api: (method, path, body, headers) => callApi(baseUrl, method, path, body, withAdminKey(headers)),
     async stop() {
       await closeServer(server);
-      await starter?.drain();
+      await closeApp();
       await connection.close();
     },
   };

@@ -15,7 +15,7 @@ import type { Pool } from '../../db/pool';
 import { createTransformCache } from '../../delivery/transform';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../observability/metrics';
-import type { RetrySettings } from '../../shared/temporal';
+import type { RetrySettings } from '../../shared/settings';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../../core/http';
 import { answerFailure, attemptErrorFailure, type AttemptFacts, heldBackFailure, stopFailure } from './failures';
 import { observeAnswer } from './observe';

@@ -4,7 +4,7 @@
  */
 import type { AdmissionDecision } from '../../db/configs';
 import { backoffAfter, retryDelay } from '../../shared/retry-policy';
-import type { RetrySettings } from '../../shared/temporal';
+import type { RetrySettings } from '../../shared/settings';
 import type { ErrorClass } from '../../core/http';
 
 export type AttemptOutcome =

@@ -1,3 +1,4 @@
+/** Free TCP ports on 127.0.0.1 for the servers that the benchmark, the tests and the dev tools start. */
 import { createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that nothing listens on at the moment of asking. */
