@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
-import { MAX_CONCURRENCY } from '../api/validation';
+import { MAX_CONCURRENCY } from '../api/configs/schema';
 import type { DestinationGuard } from './destination-guard';
 
 export const RESPONSE_BODY_LIMIT = 4096;

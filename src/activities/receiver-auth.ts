@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MAX_TIMEOUT_MS, type ReceiverAuth } from '../api/validation';
+import { MAX_TIMEOUT_MS, type ReceiverAuth } from '../api/configs/schema';
 import type { SecretBox } from '../secrets/encryption';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from './http';
 import { createJwtSigner } from './jwt-auth';

@@ -10,7 +10,6 @@ import { isSuccess } from '../activities/attempt/outcome';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activities/http';
 import { createReceiverAuth, openReceiverAuth } from '../activities/receiver-auth';
 import { NotFoundError, ValidationError } from '../api/errors';
-import type { TestSendView } from '../api/views';
 import { createConfigQueries } from '../db/configs';
 import type { DeliveryContext } from '../db/deliveries';
 import { createEventTypeQueries } from '../db/event-types';
@@ -32,10 +31,26 @@ export interface TestSendRequest {
 }
 
 /** The attempt of a test send, as a delivery's attempts are shown. */
-export type TestSendAttempt = TestSendView['attempt'];
+export interface TestSendAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  errorMessage: string | null;
+  responseBody: string | null;
+}
 
-/** The answer of `POST /webhooks/{orgId}/configs/{configId}/test`, typed by its schema in the API's views. */
-export type TestSendResult = TestSendView;
+/** The answer of `POST /webhooks/{orgId}/configs/{configId}/test`; the API's view checks its schema against this type. */
+export interface TestSendResult {
+  deliveryId: string;
+  eventId: string;
+  eventName: string;
+  configId: string;
+  test: true;
+  status: 'delivered' | 'failed';
+  attempt: TestSendAttempt;
+}
 
 export interface TestSenderDeps {
   pool: Pool;
