@@ -160,7 +160,7 @@ test('the API listens on the port its container and Service name, and its probes
   const service = find('Service', 'temporal-webhooks-api');
   expect(service.spec?.selector).toEqual(deployments.api.spec?.template?.metadata.labels);
   expect(service.spec?.ports?.map((p) => p.targetPort)).toEqual(['http']);
-  const routes = readFileSync(path.join(root, 'src/api/routes/health.ts'), 'utf8');
+  const routes = readFileSync(path.join(root, 'src/api/health/routes.ts'), 'utf8');
   expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
   expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
   expect(routes).toContain("router.get('/healthz'");

@@ -17,17 +17,20 @@ import { secretBoxFor } from '../core/secret-box';
 import { USER_AGENT } from '../version';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { addLogFields, withLogFields } from '../observability/log-context';
-import { apiKeysRouter } from './routes/api-keys';
-import { awsEventsRouter } from './routes/aws-events';
-import { configsRouter } from './routes/configs';
-import { deliveriesRouter } from './routes/deliveries';
-import { eventTypesRouter } from './routes/event-types';
-import { eventsRouter } from './routes/events';
-import { filtersRouter } from './routes/filters';
-import { healthRouter } from './routes/health';
-import { inboundReceiveRouter, inboundSourcesRouter } from './routes/inbound';
-import { transformsRouter } from './routes/transforms';
-import { referenceRouter } from './routes/reference';
+import { createInboundService } from '../delivery/inbound';
+import { createRetrier } from '../delivery/retry';
+import { apiKeysRouter } from './api-keys/routes';
+import { awsEventsRouter } from './aws-events/routes';
+import { configsRouter } from './configs/routes';
+import { deadLettersRouter } from './dead-letters/routes';
+import { deliveriesRouter } from './deliveries/routes';
+import { eventTypesRouter } from './event-types/routes';
+import { eventsRouter } from './events/routes';
+import { filtersRouter } from './filters/routes';
+import { healthRouter } from './health/routes';
+import { inboundReceiveRouter, inboundSourcesRouter } from './inbound/routes';
+import { transformsRouter } from './transforms/routes';
+import { referenceRouter } from './reference/routes';
 
 export interface AppDeps {
   pool: Pool;
@@ -79,6 +82,8 @@ export function createApp(deps: AppDeps): Express {
   const { dispatcher, publisher } = deps;
   const http = deps.http ?? createHttpClient({ guard: destinationGuardFor(config) });
   const testSender = createTestSender({ pool: deps.pool, http, box: secretBoxFor(config), publisher, userAgent: USER_AGENT, logger });
+  const retrier = createRetrier({ pool: deps.pool, dispatcher, publisher });
+  const inbound = createInboundService({ pool: deps.pool, publisher, box: secretBoxFor(config), secretRotationOverlapMs: config.SECRET_ROTATION_OVERLAP });
 
   const app = express();
   app.disable('x-powered-by');
@@ -122,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
   // EventBridge's PutEvents: SigV4 signs the raw body, so this route reads and verifies it itself.
   app.use(awsEventsRouter({ ...deps, publisher }));
   // Inbound webhooks carry a provider's signature instead of an API key, verified over the raw body.
-  app.use(inboundReceiveRouter({ ...deps, publisher }));
+  app.use(inboundReceiveRouter({ inbound, config }));
 
   // Everything below needs an API key; bodies of unauthenticated callers are never parsed.
   app.use(authenticate(deps));
@@ -154,10 +159,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(eventTypesRouter(deps));
   app.use(configsRouter({ ...deps, publisher, testSender }));
   app.use(eventsRouter({ ...deps, publisher }));
-  app.use(deliveriesRouter({ ...deps, dispatcher, publisher }));
+  app.use(deliveriesRouter({ ...deps, retrier }));
+  app.use(deadLettersRouter({ ...deps, retrier }));
   app.use(filtersRouter());
   app.use(transformsRouter());
-  app.use(inboundSourcesRouter(deps));
+  app.use(inboundSourcesRouter({ pool: deps.pool, inbound }));
 
   app.use((req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`)));
   app.use(createErrorHandler(logger));

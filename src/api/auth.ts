@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { ConfigError, type Config } from '../config';
 import { createApiKeyQueries } from '../db/api-keys';
 import type { Pool } from '../db/pool';
+import { ID_PATTERN } from '../shared/ids';
 import { ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from './errors';
-import { ID_PATTERN } from './validation';
 
 /** Text of every generated key starts with this; the next characters are kept as the visible prefix. */
 export const API_KEY_PREFIX = 'twk_live_';

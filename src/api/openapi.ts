@@ -2,46 +2,31 @@ import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';
 import { VERSION } from '../version';
-import { apiKeyParams, apiKeySchema, createApiKeyBody, createdApiKeySchema } from './routes/api-keys';
-import { awsErrorSchema, PUT_EVENTS_TARGET, putEventsRequestSchema, putEventsResponseSchema } from './routes/aws-events';
-import { filterVerdictSchema } from './routes/filters';
-import { transformResultSchema } from './routes/transforms';
-import {
-  configParams,
-  deadLetterFilter,
-  deadLettersQuery,
-  deliveriesQuery,
-  deliveryParams,
-  eventParams,
-  eventTypeParams,
-  filterTestBody,
-  inboundParams,
-  includeArchivedQuery,
-  listQuery,
-  orgParams,
-  orgPublishBody,
-  patchConfigBody,
-  publishBody,
-  putConfigBody,
-  putEventTypeBody,
-  putInboundBody,
-  testSendBody,
-  transformTestBody,
-} from './validation';
-import {
-  configSchema,
-  deadLetterSchema,
-  deliverySchema,
-  deliverySummarySchema,
-  eventSchema,
-  eventTypeSchema,
-  inboundSourceSchema,
-  testSendSchema,
-} from './views';
+import { apiKeyParams, createApiKeyBody } from './api-keys/schema';
+import { apiKeySchema, createdApiKeySchema } from './api-keys/view';
+import { PUT_EVENTS_TARGET, putEventsRequestSchema } from './aws-events/schema';
+import { awsErrorSchema, putEventsResponseSchema } from './aws-events/view';
+import { listQuery, orgParams } from './common/schema';
+import { configParams, patchConfigBody, putConfigBody, testSendBody } from './configs/schema';
+import { configSchema, testSendSchema } from './configs/view';
+import { deadLetterFilter, deadLettersQuery } from './dead-letters/schema';
+import { deadLetterSchema } from './dead-letters/view';
+import { deliveriesQuery, deliveryParams } from './deliveries/schema';
+import { deliverySchema, deliverySummarySchema } from './deliveries/view';
+import { eventTypeParams, includeArchivedQuery, putEventTypeBody } from './event-types/schema';
+import { eventTypeSchema } from './event-types/view';
+import { eventParams, orgPublishBody, publishBody } from './events/schema';
+import { eventSchema } from './events/view';
+import { filterTestBody } from './filters/schema';
+import { filterVerdictSchema } from './filters/view';
+import { inboundParams, putInboundBody } from './inbound/schema';
+import { inboundSourceSchema } from './inbound/view';
+import { transformTestBody } from './transforms/schema';
+import { transformResultSchema } from './transforms/view';
 
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the same zod schemas that validate requests
- * (src/api/validation.ts) and shape answers (src/api/views.ts). Served at `GET /openapi.json`, rendered at
+ * (each resource's schema.ts under src/api) and shape answers (its view.ts). Served at `GET /openapi.json`, rendered at
  * `GET /docs`, committed as docs/openapi.json (`npm run docs:openapi`) and the source of the typed client.
  */
 

@@ -42,7 +42,7 @@ export interface TestSendAttempt {
   responseBody: string | null;
 }
 
-/** What a test send did; the API renders it as the answer of `POST /webhooks/{orgId}/configs/{configId}/test`. */
+/** The answer of `POST /webhooks/{orgId}/configs/{configId}/test`; the API's view checks its schema against this type. */
 export interface TestSendResult {
   deliveryId: string;
   eventId: string;

@@ -1,3 +1,4 @@
+/** Routes of the API reference: the OpenAPI document and the page that renders it. */
 import { apiReference } from '@scalar/express-api-reference';
 import { Router } from 'express';
 import helmet from 'helmet';

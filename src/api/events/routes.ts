@@ -1,11 +1,13 @@
+/** Routes of the events resource: publish an event, for any org or for one, and read it with its deliveries. */
 import { Router } from 'express';
 import type { Config } from '../../config';
 import { createDeliveryQueries } from '../../db/deliveries';
 import type { Pool } from '../../db/pool';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Publisher } from '../../delivery/publisher';
-import { eventParams, idempotencyHeader, orgParams, orgPublishBody, parseInput, publishBody } from '../validation';
-import { eventView } from '../views';
+import { orgParams, parseInput } from '../common/schema';
+import { eventParams, idempotencyHeader, orgPublishBody, publishBody } from './schema';
+import { eventView } from './view';
 
 /** The body's `idempotencyKey` and the `Idempotency-Key` header are the same thing; they may not disagree. */
 function idempotencyKeyOf(bodyKey: string | undefined, header: unknown): string | undefined {

@@ -1,3 +1,4 @@
+/** Routes of the health checks: liveness and readiness. */
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Pool } from '../../db/pool';
