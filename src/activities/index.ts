@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { createDeliveryDispatcher } from '../delivery/dispatcher';
 import { createConfigHealth } from '../delivery/config-health';
 import { createPublisher } from '../delivery/publisher';
-import { createDeadLetterQueries } from '../db/dead-letters';
+import { markDeadLetterRetried, markExpired } from '../db/dead-letters';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { createAttemptActivity } from './attempt/activity';
@@ -27,7 +27,6 @@ export interface ActivityDeps {
 export type { AttemptInput, AttemptResult } from './attempt/activity';
 
 export function createActivities(deps: ActivityDeps) {
-  const deadLetters = createDeadLetterQueries(deps.pool);
   const dispatcher = createDeliveryDispatcher({ temporal: deps.temporal, config: deps.config });
   const publisher = createPublisher({ pool: deps.pool, dispatcher, logger: deps.logger });
   const health = createConfigHealth({ pool: deps.pool, publisher, config: deps.config, logger: deps.logger });
@@ -58,11 +57,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async markDeadLetterRetried(input: { deliveryId: string }): Promise<void> {
-      await deadLetters.markDeadLetterRetried(input.deliveryId);
+      await markDeadLetterRetried(deps.pool, input.deliveryId);
     },
 
     async markExpired(input: { deliveryId: string }): Promise<void> {
-      await deadLetters.markExpired(input.deliveryId);
+      await markExpired(deps.pool, input.deliveryId);
       metrics.countDelivery('expired');
     },
 

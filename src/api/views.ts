@@ -1,9 +1,12 @@
 import { DEFAULT_JWT_TTL_SECONDS } from '../activities/jwt-auth';
 import type { Config } from '../config';
+import { circuitState } from '../core/endpoint-health';
+import type { AttemptRow } from '../db/attempts';
 import type { WebhookConfigRow } from '../db/configs';
 import type { DeadLetterRow } from '../db/dead-letters';
-import type { AttemptRow, DeliveryRow, EventRow } from '../db/deliveries';
+import type { DeliveryRow } from '../db/deliveries';
 import type { EventTypeRow } from '../db/event-types';
+import type { EventRow } from '../db/events';
 import { INBOUND_PROVIDERS, type InboundSourceRow } from '../db/inbound-sources';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';
@@ -52,11 +55,6 @@ export function eventTypeView(row: EventTypeRow): EventTypeView {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-function circuitState(openUntil: Date | null): 'closed' | 'open' | 'half_open' {
-  if (!openUntil) return 'closed';
-  return openUntil.getTime() > Date.now() ? 'open' : 'half_open';
 }
 
 export const authViewSchema = z

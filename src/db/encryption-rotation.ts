@@ -1,5 +1,5 @@
 import type { SecretBox } from '../secrets/encryption';
-import type { Db } from './pool';
+import type { Queryable } from './pool';
 
 interface StoredSecrets {
   org_id: string;
@@ -21,7 +21,7 @@ export interface RotationResult {
 }
 
 /** The secret access keys of `aws-sigv4` API keys, re-encrypted the same way. */
-async function reencryptApiKeySecrets(db: Db, box: SecretBox): Promise<number> {
+async function reencryptApiKeySecrets(db: Queryable, box: SecretBox): Promise<number> {
   const { rows } = await db.query<{ key_id: string; secret_sealed: string }>(
     `SELECT key_id, secret_sealed FROM api_keys WHERE secret_sealed IS NOT NULL`,
   );
@@ -48,7 +48,7 @@ interface InboundSecrets {
  * in batches. Each row is rewritten only if nobody changed it meanwhile, so it can run beside a live
  * service, and again after an interruption.
  */
-export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500): Promise<RotationResult> {
+export async function reencryptSecrets(db: Queryable, box: SecretBox, batchSize = 500): Promise<RotationResult> {
   const result: RotationResult = { rewritten: 0, unchanged: 0, apiKeysRewritten: 0, inbound: { rewritten: 0, unchanged: 0 } };
   let after: [string, string] = ['', ''];
   for (;;) {
@@ -83,7 +83,7 @@ export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500):
   return result;
 }
 
-async function reencryptInboundSecrets(db: Db, box: SecretBox, batchSize: number, result: RotationResult['inbound']): Promise<void> {
+async function reencryptInboundSecrets(db: Queryable, box: SecretBox, batchSize: number, result: RotationResult['inbound']): Promise<void> {
   const reseal = (value: string | null) => (value === null || !box.needsRotation(value) ? value : box.encrypt(box.decrypt(value)));
   let after = '';
   for (;;) {

@@ -64,4 +64,4 @@ export function countQueries(pool: Pool): () => number {
 }
 
 /** Anything that runs a query: the pool, or a client inside a transaction. */
-export type Db = Pool | PoolClient;
+export type Queryable = Pool | PoolClient;

@@ -11,11 +11,11 @@ import { DeliveryNetworkError, type HttpClient, type PostResult } from '../activ
 import { createReceiverAuth, openReceiverAuth } from '../activities/receiver-auth';
 import { NotFoundError, ValidationError } from '../api/errors';
 import type { TestSendView } from '../api/views';
-import { createConfigQueries } from '../db/configs';
 import type { DeliveryContext } from '../db/deliveries';
-import { createEventTypeQueries } from '../db/event-types';
 import type { Pool } from '../db/pool';
-import { createTestSendQueries } from '../db/test-sends';
+import { getConfig } from '../db/configs';
+import { getEventType } from '../db/event-types';
+import { insertTestSend } from '../db/test-sends';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets/encryption';
 import type { Publisher } from './publisher';
@@ -47,9 +47,6 @@ export interface TestSenderDeps {
 }
 
 export function createTestSender(deps: TestSenderDeps) {
-  const configs = createConfigQueries(deps.pool);
-  const eventTypes = createEventTypeQueries(deps.pool);
-  const records = createTestSendQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
   const transforms = createTransformCache();
 
@@ -60,7 +57,7 @@ export function createTestSender(deps: TestSenderDeps) {
       await deps.publisher.checkEventData(eventName, data);
       return data;
     }
-    const type = await eventTypes.getEventType(eventName);
+    const type = await getEventType(deps.pool, eventName);
     if (!type || type.archived_at) {
       throw new ValidationError([{ field: 'eventName', message: `event type "${eventName}" is ${type ? 'archived' : 'not registered'}` }]);
     }
@@ -74,7 +71,7 @@ export function createTestSender(deps: TestSenderDeps) {
 
   return {
     async send(input: TestSendRequest): Promise<TestSendResult> {
-      const row = await configs.getConfig(input.orgId, input.configId);
+      const row = await getConfig(deps.pool, input.orgId, input.configId);
       if (!row) throw new NotFoundError(`config ${input.configId}`);
       const eventName = input.eventName ?? TEST_EVENT;
       const data = await sampleData(input.eventName, input.data);
@@ -134,7 +131,7 @@ export function createTestSender(deps: TestSenderDeps) {
       const errorClass = delivered ? null : (failure?.errorClass ?? 'http_status');
       const errorMessage = delivered ? null : (failure?.message ?? `HTTP ${statusCode}`);
       const responseBody = result?.body ?? null;
-      await records.insertTestSend({
+      await insertTestSend(deps.pool, {
         eventId,
         deliveryId,
         orgId: row.org_id,

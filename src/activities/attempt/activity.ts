@@ -7,9 +7,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
-import { createConfigQueries } from '../../db/configs';
-import { createDeadLetterQueries } from '../../db/dead-letters';
-import { type AttemptRecord, createDeliveryQueries } from '../../db/deliveries';
+import { admitAttempt, HEALTH_AFTER_ATTEMPT } from '../../core/endpoint-health';
+import { type AttemptRecord, recordAttempt } from '../../db/attempts';
+import { markDeadLetterRetried } from '../../db/dead-letters';
+import { loadDeliveryContext } from '../../db/deliveries';
+import { releaseLease } from '../../db/leases';
 import type { Pool } from '../../db/pool';
 import type { Logger } from '../../logger';
 import type { SecretBox } from '../../secrets/encryption';
@@ -84,9 +86,6 @@ export interface AttemptDeps {
 }
 
 export function createAttemptActivity(deps: AttemptDeps) {
-  const deliveries = createDeliveryQueries(deps.pool);
-  const configs = createConfigQueries(deps.pool);
-  const deadLetters = createDeadLetterQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
   const transforms = createTransformCache();
   const circuit = { threshold: deps.config.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN };
@@ -104,7 +103,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
   async function recordPersistently(record: AttemptRecord, deadline: number): Promise<number | undefined> {
     for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
       try {
-        return await withTimeout(deliveries.recordAttempt(record), RECORD_TRY_TIMEOUT_MS);
+        return await withTimeout(recordAttempt(deps.pool, record, HEALTH_AFTER_ATTEMPT), RECORD_TRY_TIMEOUT_MS);
       } catch (error) {
         if (Date.now() + pause >= deadline) {
           deps.logger.warn({ err: error, deliveryId: record.deliveryId }, 'answer not recorded yet; handed to the workflow');
@@ -118,7 +117,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
   async function attemptOnce(input: AttemptInput, known: Known): Promise<AttemptResult> {
     const activity = Context.current();
     const began = Date.now();
-    const loaded = await deliveries.loadDeliveryContext(input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
+    const loaded = await loadDeliveryContext(deps.pool, input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
     if (loaded) {
       known.windowAttempts = loaded.window_attempts;
       known.facts = { statusCode: loaded.last_status_code, errorClass: null, attempt: loaded.attempt_count };
@@ -130,7 +129,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     // A dead letter attempted by a run that never recorded its retry: a new run after the first one ended
     // abnormally (or one the reconciler took for stranded). The row takes the retry now, so that this
     // attempt's answer counts; a run retried by signal has done so already.
-    if (ctx.status === 'dead_lettered') await deadLetters.markDeadLetterRetried(ctx.delivery_id);
+    if (ctx.status === 'dead_lettered') await markDeadLetterRetried(deps.pool, ctx.delivery_id);
     // Each attempt holds a lease of its own, so it frees its own slot and never another attempt's.
     const attemptToken = randomUUID();
 
@@ -148,7 +147,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       }
     }
     const request = buildRequest(ctx, secrets, deps.userAgent, Date.now(), body);
-    const admitted = await configs.admitAttempt({
+    const admitted = await admitAttempt(deps.pool, {
       orgId: ctx.org_id,
       configId: ctx.config_id,
       deliveryId: ctx.delivery_id,
@@ -178,7 +177,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
     if (activity.cancellationSignal.aborted) {
       // Cancelled before anything was sent: free the slot and let the cancellation through.
-      await deliveries.releaseLease(attemptToken).catch(() => undefined);
+      await releaseLease(deps.pool, attemptToken).catch(() => undefined);
       throw activity.cancellationSignal.reason;
     }
     const startedAt = new Date();
@@ -188,7 +187,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       result = await receiverAuth.post({ ...request, cancel: abortUnlessRetried(activity), auth, claims: { jti: ctx.delivery_id, sub: ctx.org_id } });
     } catch (error) {
       if (!(error instanceof DeliveryNetworkError)) {
-        await deliveries.releaseLease(attemptToken).catch(() => undefined);
+        await releaseLease(deps.pool, attemptToken).catch(() => undefined);
         throw error;
       }
       failure = error;
@@ -238,7 +237,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     // A failed answer that could not be written is retried like an attempt that could not be made.
     if (attempt === undefined) {
-      await deliveries.releaseLease(attemptToken).catch(() => undefined);
+      await releaseLease(deps.pool, attemptToken).catch(() => undefined);
       throw new AnswerNotRecordedError(`HTTP answer not recorded: ${record.error ?? 'failed'}`);
     }
     if (outcome.kind === 'gone') await deps.disableGoneConfig(ctx.org_id, ctx.config_id);
@@ -273,7 +272,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
     /** Writes a 2xx that its attempt could not write: retried by the workflow until Postgres answers. */
     async recordAnswer(answer: UnrecordedAnswer): Promise<number> {
-      return deliveries.recordAttempt({
+      return recordAttempt(deps.pool, {
         deliveryId: answer.deliveryId,
         attemptToken: answer.attemptToken,
         orgId: answer.orgId,
@@ -288,7 +287,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         responseBody: null,
         status: 'delivered',
         nextAttemptAt: null,
-      });
+      }, HEALTH_AFTER_ATTEMPT);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { type ApiKeyRow, createApiKeyQueries } from '../../db/api-keys';
+import { type ApiKeyRow, insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
 import type { Pool } from '../../db/pool';
 import { secretBoxFor } from '../../secrets/encryption';
 import { generateApiKey, generateSigV4Key, scopeSchema } from '../auth';
@@ -68,7 +68,6 @@ function apiKeyView(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
 /** Admin-only (see app.ts): create a key (shown once), list prefixes, revoke. */
 export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'> }): Router {
   const router = Router();
-  const queries = createApiKeyQueries(deps.pool);
   const box = secretBoxFor(deps.config);
 
   router.post('/api-keys', async (req, res) => {
@@ -76,7 +75,7 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
     if (body.type === 'aws-sigv4') {
       // SigV4 verification recomputes the signature: the secret is kept, encrypted, and shown this once.
       const generated = generateSigV4Key();
-      const row = await queries.insertApiKey({
+      const row = await insertApiKey(deps.pool, {
         type: 'aws-sigv4',
         keyId: generated.keyId,
         prefix: generated.accessKeyId,
@@ -90,7 +89,7 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
       return;
     }
     const generated = generateApiKey();
-    const row = await queries.insertApiKey({
+    const row = await insertApiKey(deps.pool, {
       type: 'bearer',
       keyId: generated.keyId,
       prefix: generated.prefix,
@@ -106,13 +105,13 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
     const { cursor, limit } = parseInput(listQuery, req.query, 'query');
     const match = cursor === undefined ? null : CURSOR.exec(cursor);
     if (cursor !== undefined && !match) throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor from a previous page' }]);
-    const page = await queries.listApiKeys(match ? { createdAt: new Date(match[1]), keyId: match[2] } : null, limit);
+    const page = await listApiKeys(deps.pool, match ? { createdAt: new Date(match[1]), keyId: match[2] } : null, limit);
     res.json({ items: page.items.map(apiKeyView), nextCursor: page.nextCursor });
   });
 
   router.delete('/api-keys/:keyId', async (req, res) => {
     const { keyId } = parseInput(apiKeyParams, req.params, 'path');
-    if (!(await queries.revokeApiKey(keyId))) throw new NotFoundError(`API key ${keyId}`);
+    if (!(await revokeApiKey(deps.pool, keyId))) throw new NotFoundError(`API key ${keyId}`);
     res.status(204).end();
   });
 

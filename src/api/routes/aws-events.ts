@@ -7,9 +7,9 @@
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { createApiKeyQueries } from '../../db/api-keys';
-import type { EventEnvelope } from '../../db/deliveries';
-import { createEventTypeQueries } from '../../db/event-types';
+import { findActiveSigV4Key } from '../../db/api-keys';
+import { findEventTypeByBusTriple } from '../../db/event-types';
+import type { EventEnvelope } from '../../db/events';
 import type { Pool } from '../../db/pool';
 import type { Publisher } from '../../delivery/publisher';
 import type { Logger } from '../../logger';
@@ -160,8 +160,6 @@ export function awsEventsRouter(deps: {
 }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
-  const keys = createApiKeyQueries(deps.pool);
-  const eventTypes = createEventTypeQueries(deps.pool);
 
   async function putEntry(raw: unknown, principal: Principal): Promise<EntryResult> {
     try {
@@ -183,7 +181,7 @@ export function awsEventsRouter(deps: {
       }
       const time = timeOf(raw.Time, new Date());
 
-      const type = await eventTypes.findEventTypeByBusTriple(bus, source, detailType);
+      const type = await findEventTypeByBusTriple(deps.pool, bus, source, detailType);
       if (!type) {
         throw new EntryError('InvalidArgument', `No event definition for EventBusName "${bus}", Source "${source}" and DetailType "${detailType}".`);
       }
@@ -212,13 +210,13 @@ export function awsEventsRouter(deps: {
       const prior = query[name];
       query[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
     }
-    let row: Awaited<ReturnType<typeof keys.findActiveSigV4Key>>;
+    let row: Awaited<ReturnType<typeof findActiveSigV4Key>>;
     const caller = await verifySigV4(
       { method: req.method, path: req.originalUrl.split('?')[0], query, headers: req.headers, body },
       {
         service: 'events',
         secretOf: async (accessKeyId) => {
-          row = await keys.findActiveSigV4Key(accessKeyId);
+          row = await findActiveSigV4Key(deps.pool, accessKeyId);
           return row ? box.decrypt(row.secret_sealed) : undefined;
         },
       },

@@ -2,13 +2,14 @@ import { Router } from 'express';
 import { destinationGuardFor } from '../../activities/destination-guard';
 import { generateSecret } from '../../activities/signing';
 import type { Config } from '../../config';
-import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../../db/configs';
-import { createEventTypeQueries } from '../../db/event-types';
-import { type Db, type Pool, withTransaction } from '../../db/pool';
+import { type ConfigFields, deleteConfig, getConfig, getConfigForUpdate, listConfigs, putConfig, rotateSecret, type WebhookConfigRow } from '../../db/configs';
+import { findUnknownEventTypes } from '../../db/event-types';
+import { type Queryable, type Pool, withTransaction } from '../../db/pool';
 import { announceConfigDisabled } from '../../delivery/config-health';
 import type { DeliveryRef } from '../../delivery/dispatcher';
 import type { Publisher } from '../../delivery/publisher';
-import { compileTransform, type Transform, TransformCompileError } from '../../delivery/transform';
+import { compileTransform, TransformCompileError } from '../../delivery/transform';
+import type { Transform } from '../../shared/transform';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
 import type { TestSender } from '../../delivery/test-send';
 import { NotFoundError, ValidationError } from '../errors';
@@ -28,9 +29,9 @@ import {
 } from '../validation';
 import { configView } from '../views';
 
-async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
+async function assertRegistered(db: Queryable, eventNames: readonly string[]): Promise<void> {
   const names = eventNames.filter((name) => name !== '*');
-  const unknown = await createEventTypeQueries(db).findUnknownEventTypes(names);
+  const unknown = await findUnknownEventTypes(db, names);
   if (unknown.length > 0) {
     throw new ValidationError(
       unknown.map((name) => ({ field: `eventNames[${eventNames.indexOf(name)}]`, message: `event type "${name}" is not registered` })),
@@ -110,12 +111,11 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
       throw error;
     }
   };
-  const queries = createConfigQueries(deps.pool);
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
    * same transaction; its deliveries are started after commit (or by the reconciler).
    */
-  const announceIfDisabled = (client: Db, before: WebhookConfigRow | undefined, after: WebhookConfigRow): Promise<DeliveryRef[]> =>
+  const announceIfDisabled = (client: Queryable, before: WebhookConfigRow | undefined, after: WebhookConfigRow): Promise<DeliveryRef[]> =>
     before?.enabled && !after.enabled ? announceConfigDisabled(client, deps.publisher, after) : Promise.resolve([]);
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
@@ -144,9 +144,8 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
     const generated = body.secret ?? generateSecret();
     const sealed = box.encrypt(generated);
     const { created, config, refs } = await withTransaction(deps.pool, async (client) => {
-      const txQueries = createConfigQueries(client);
-      const current = await txQueries.getConfigForUpdate(orgId, configId);
-      const written = await txQueries.putConfig(orgId, configId, fields, body.secret ? sealed : null, sealed);
+      const current = await getConfigForUpdate(client, orgId, configId);
+      const written = await putConfig(client, orgId, configId, fields, body.secret ? sealed : null, sealed);
       return { ...written, refs: await announceIfDisabled(client, current, written.config) };
     });
     await deps.publisher.startDeliveries(refs);
@@ -156,20 +155,20 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
   router.get('/webhooks/:orgId/configs', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const { cursor, limit } = parseInput(listQuery, req.query, 'query');
-    const page = await queries.listConfigs(orgId, cursor ?? null, limit);
+    const page = await listConfigs(deps.pool, orgId, cursor ?? null, limit);
     res.json({ items: page.items.map((row) => view(row)), nextCursor: page.nextCursor });
   });
 
   router.get('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    const row = await queries.getConfig(orgId, configId);
+    const row = await getConfig(deps.pool, orgId, configId);
     if (!row) throw new NotFoundError(`config ${configId}`);
     res.json(view(row));
   });
 
   router.get('/webhooks/:orgId/configs/:configId/secret', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    const row = await queries.getConfig(orgId, configId);
+    const row = await getConfig(deps.pool, orgId, configId);
     if (!row) throw new NotFoundError(`config ${configId}`);
     const previousLive = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     res.json({
@@ -188,8 +187,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
     assertTransformCompiles(patch.transform);
     assertRetryPolicy(patch.retry);
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
-      const txQueries = createConfigQueries(client);
-      const current = await txQueries.getConfigForUpdate(orgId, configId);
+      const current = await getConfigForUpdate(client, orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
       if (patch.eventNames) await assertRegistered(client, patch.eventNames);
       const { auth, retry, ...changes } = patch;
@@ -200,7 +198,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
         ...(retry !== undefined ? { retryPolicy: retry } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
-      const { config } = await txQueries.putConfig(orgId, configId, fields, null, current.secret);
+      const { config } = await putConfig(client, orgId, configId, fields, null, current.secret);
       return { updated: config, refs: await announceIfDisabled(client, current, config) };
     });
     await deps.publisher.startDeliveries(refs);
@@ -209,14 +207,14 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
 
   router.delete('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    if (!(await queries.deleteConfig(orgId, configId))) throw new NotFoundError(`config ${configId}`);
+    if (!(await deleteConfig(deps.pool, orgId, configId))) throw new NotFoundError(`config ${configId}`);
     res.status(204).end();
   });
 
   router.post('/webhooks/:orgId/configs/:configId/secret/rotate', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const secret = generateSecret();
-    const row = await queries.rotateSecret(orgId, configId, box.encrypt(secret), deps.config.SECRET_ROTATION_OVERLAP);
+    const row = await rotateSecret(deps.pool, orgId, configId, box.encrypt(secret), deps.config.SECRET_ROTATION_OVERLAP);
     if (!row) throw new NotFoundError(`config ${configId}`);
     res.json({
       secret,

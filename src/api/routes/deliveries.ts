@@ -1,9 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { type ConfigState, createConfigQueries } from '../../db/configs';
-import { createDeadLetterQueries } from '../../db/dead-letters';
-import { type Cursor, createDeliveryQueries, type DeliveryRow } from '../../db/deliveries';
+import { listAttempts } from '../../db/attempts';
+import { type ConfigState, getConfig, listConfigStates } from '../../db/configs';
+import { listDeadLetters } from '../../db/dead-letters';
+import { type Cursor, type DeliveryRow, getDelivery, insertDeliveries, listDeliveries } from '../../db/deliveries';
+import { getEvent } from '../../db/events';
 import { uuidv7 } from '../../db/ids';
 import { type Pool, withTransaction } from '../../db/pool';
 import { deliveryWorkflowId } from '../../shared/temporal';
@@ -58,19 +60,15 @@ export function deliveriesRouter(deps: {
   config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>;
 }): Router {
   const router = Router();
-  const queries = createDeliveryQueries(deps.pool);
-  const deadLetters = createDeadLetterQueries(deps.pool);
-  const configs = createConfigQueries(deps.pool);
 
   /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
   async function redeliver(row: DeliveryRow): Promise<string> {
     const deliveryId = uuidv7();
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
-      const txQueries = createDeliveryQueries(client);
-      const event = await txQueries.getEvent(row.org_id, row.event_id);
+      const event = await getEvent(client, row.org_id, row.event_id);
       if (!event) throw new ConflictError(`event ${row.event_id} no longer exists`);
-      await txQueries.insertDeliveries(event, [ref], row.delivery_id);
+      await insertDeliveries(client, event, [ref], row.delivery_id);
     });
     await deps.publisher.startDeliveries([ref]);
     return deliveryId;
@@ -79,7 +77,7 @@ export function deliveriesRouter(deps: {
   router.get('/webhooks/:orgId/deliveries', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const { cursor, limit, ...filter } = parseInput(deliveriesQuery, req.query, 'query');
-    const page = await queries.listDeliveries(orgId, filter, cursor ? decodeCursor(cursor) : null, limit);
+    const page = await listDeliveries(deps.pool, orgId, filter, cursor ? decodeCursor(cursor) : null, limit);
     res.json({
       items: page.items.map((row) => deliverySummaryView(row, deps.config)),
       nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null,
@@ -88,18 +86,18 @@ export function deliveriesRouter(deps: {
 
   router.get('/webhooks/:orgId/deliveries/:deliveryId', async (req, res) => {
     const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
-    const row = await queries.getDelivery(orgId, deliveryId);
+    const row = await getDelivery(deps.pool, orgId, deliveryId);
     if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
-    res.json(deliveryView(row, await queries.listAttempts(deliveryId), deps.config));
+    res.json(deliveryView(row, await listAttempts(deps.pool, deliveryId), deps.config));
   });
 
   router.post('/webhooks/:orgId/deliveries/:deliveryId/retry', async (req, res) => {
     const { orgId, deliveryId } = parseInput(deliveryParams, req.params, 'path');
-    const row = await queries.getDelivery(orgId, deliveryId);
+    const row = await getDelivery(deps.pool, orgId, deliveryId);
     if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
     if (row.test) throw new ConflictError(`delivery ${deliveryId} is a test send: send another test instead`);
     // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
-    const refusal = retryRefusal(row.config_id, await configs.getConfig(orgId, row.config_id));
+    const refusal = retryRefusal(row.config_id, await getConfig(deps.pool, orgId, row.config_id));
     if (refusal) throw refusal;
     if (row.status === 'delivered' || row.status === 'expired') {
       const newId = await redeliver(row);
@@ -121,15 +119,15 @@ export function deliveriesRouter(deps: {
   router.get('/webhooks/:orgId/dead-letters', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const { limit, ...filter } = parseInput(deadLettersQuery, req.query, 'query');
-    const rows = await deadLetters.listDeadLetters(orgId, filter, limit);
+    const rows = await listDeadLetters(deps.pool, orgId, filter, limit);
     res.json({ items: rows.map((row) => deadLetterView(row, deps.config)) });
   });
 
   router.post('/webhooks/:orgId/dead-letters/retry', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const filter = parseInput(deadLetterFilter, req.body ?? {});
-    const rows = await deadLetters.listDeadLetters(orgId, filter, BULK_RETRY_LIMIT);
-    const states = await configs.listConfigStates(orgId, [...new Set(rows.map((row) => row.config_id))]);
+    const rows = await listDeadLetters(deps.pool, orgId, filter, BULK_RETRY_LIMIT);
+    const states = await listConfigStates(deps.pool, orgId, [...new Set(rows.map((row) => row.config_id))]);
     const configOf = new Map(states.map((state) => [state.config_id, state]));
     const skipped: { deliveryId: string; configId: string; reason: string }[] = [];
     const retryable = rows.filter((row) => {

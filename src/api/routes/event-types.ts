@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { BUS_TRIPLE_INDEX, createEventTypeQueries } from '../../db/event-types';
+import { archiveEventType, BUS_TRIPLE_INDEX, findEventTypeByBusTriple, getEventType, listEventTypes, upsertEventType } from '../../db/event-types';
 import type { Pool } from '../../db/pool';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { eventTypeParams, includeArchivedQuery, parseInput, putEventTypeBody } from '../validation';
@@ -14,7 +14,6 @@ function isBusTripleTaken(error: unknown): boolean {
 
 export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_PAYLOAD_BYTES'> }): Router {
   const router = Router();
-  const queries = createEventTypeQueries(deps.pool);
   const ajv = new Ajv({ strict: false });
 
   router.put('/event-types/:eventName', async (req, res) => {
@@ -36,7 +35,7 @@ export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_P
         : null;
     let written;
     try {
-      written = await queries.upsertEventType(eventName, {
+      written = await upsertEventType(deps.pool, eventName, {
         description: body.description ?? null,
         schema: body.schema ?? null,
         bus,
@@ -45,7 +44,7 @@ export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_P
       });
     } catch (error) {
       if (!isBusTripleTaken(error)) throw error;
-      const owner = bus ? await queries.findEventTypeByBusTriple(bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
+      const owner = bus ? await findEventTypeByBusTriple(deps.pool, bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
       throw new ConflictError(`eventBus, eventSource and eventDetailType already map to event type "${owner?.name ?? 'another'}"`);
     }
     const { created, eventType } = written;
@@ -54,20 +53,20 @@ export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_P
 
   router.get('/event-types', async (req, res) => {
     const { includeArchived } = parseInput(includeArchivedQuery, req.query, 'query');
-    const rows = await queries.listEventTypes(includeArchived === 'true');
+    const rows = await listEventTypes(deps.pool, includeArchived === 'true');
     res.json({ items: rows.map(eventTypeView) });
   });
 
   router.get('/event-types/:eventName', async (req, res) => {
     const { eventName } = parseInput(eventTypeParams, req.params, 'path');
-    const row = await queries.getEventType(eventName);
+    const row = await getEventType(deps.pool, eventName);
     if (!row) throw new NotFoundError(`event type ${eventName}`);
     res.json(eventTypeView(row));
   });
 
   router.delete('/event-types/:eventName', async (req, res) => {
     const { eventName } = parseInput(eventTypeParams, req.params, 'path');
-    const row = await queries.archiveEventType(eventName);
+    const row = await archiveEventType(deps.pool, eventName);
     if (!row) throw new NotFoundError(`event type ${eventName}`);
     res.json(eventTypeView(row));
   });

@@ -1,6 +1,6 @@
 import express, { type Request, Router } from 'express';
 import type { Config } from '../../config';
-import { createInboundSourceQueries, type InboundSourceRow } from '../../db/inbound-sources';
+import { deleteInboundSource, getInboundSource, getInboundSourceForUpdate, type InboundSourceRow, putInboundSource } from '../../db/inbound-sources';
 import { type Pool, withTransaction } from '../../db/pool';
 import type { Publisher } from '../../delivery/publisher';
 import { inboundEventName, InboundPayloadError, inboundSecretProblem, InboundVerificationError, verifyInbound } from '../../inbound/verify';
@@ -33,11 +33,10 @@ const calledUrl = (req: Request, source: InboundSourceRow): string => {
 export function inboundReceiveRouter(deps: { pool: Pool; publisher: Publisher; config: InboundConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
-  const queries = createInboundSourceQueries(deps.pool);
 
   router.post('/inbound/:sourceId', express.raw({ type: () => true, limit: deps.config.MAX_PAYLOAD_BYTES }), async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
-    const source = await queries.getInboundSource(sourceId);
+    const source = await getInboundSource(deps.pool, sourceId);
     if (!source) throw new NotFoundError(`inbound source ${sourceId}`);
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let verified;
@@ -66,7 +65,6 @@ export function inboundReceiveRouter(deps: { pool: Pool; publisher: Publisher; c
 export function inboundSourcesRouter(deps: { pool: Pool; config: InboundConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
-  const queries = createInboundSourceQueries(deps.pool);
 
   router.put('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
@@ -74,11 +72,10 @@ export function inboundSourcesRouter(deps: { pool: Pool; config: InboundConfig }
     const problem = inboundSecretProblem(body.provider, body.secret);
     if (problem) throw new ValidationError([{ field: 'secret', message: problem }]);
     const { created, source } = await withTransaction(deps.pool, async (client) => {
-      const txQueries = createInboundSourceQueries(client);
-      const current = await txQueries.getInboundSourceForUpdate(sourceId);
+      const current = await getInboundSourceForUpdate(client, sourceId);
       // A new secret rotates: the one it replaces keeps verifying for SECRET_ROTATION_OVERLAP.
       const rotated = current && box.decrypt(current.secret) !== body.secret ? current.secret : null;
-      return txQueries.putInboundSource(
+      return putInboundSource(client, 
         sourceId,
         { provider: body.provider, orgId: body.orgId, eventNamePrefix: body.eventNamePrefix, publicUrl: body.url ?? null },
         box.encrypt(body.secret),
@@ -91,14 +88,14 @@ export function inboundSourcesRouter(deps: { pool: Pool; config: InboundConfig }
 
   router.get('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
-    const source = await queries.getInboundSource(sourceId);
+    const source = await getInboundSource(deps.pool, sourceId);
     if (!source) throw new NotFoundError(`inbound source ${sourceId}`);
     res.json(inboundSourceView(source));
   });
 
   router.delete('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
-    if (!(await queries.deleteInboundSource(sourceId))) throw new NotFoundError(`inbound source ${sourceId}`);
+    if (!(await deleteInboundSource(deps.pool, sourceId))) throw new NotFoundError(`inbound source ${sourceId}`);
     res.status(204).end();
   });
 
