@@ -1,3 +1,4 @@
+/** The Postgres pool, transactions on it, and Queryable: what every query function of src/db takes. */
 import pg from 'pg';
 
 // int8 and numeric counts come back as strings by default; every count here fits in a JS number.
