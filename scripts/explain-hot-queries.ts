@@ -25,11 +25,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createDeadLetterQueries } from '../src/db/dead-letters';
-import { createDeliveryQueries, type EventRow } from '../src/db/deliveries';
+import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
+import { listAttempts, recordAttempt } from '../src/db/attempts';
+import { listDeadLetters } from '../src/db/dead-letters';
+import { getDelivery, insertDeliveries, listDeliveries, listUnstartedDeliveries, loadDeliveryContext } from '../src/db/deliveries';
+import type { EventRow } from '../src/db/events';
 import { findMigrationsDir, migrate } from '../src/db/migrate';
-import { createPool, type Db, type Pool } from '../src/db/pool';
-import { createRetentionQueries } from '../src/db/retention';
+import { createPool, type Queryable, type Pool } from '../src/db/pool';
+import { purgeExpiredDeadLetters, purgeExpiredKeysAndLeases, purgeHistory } from '../src/db/retention';
 
 /**
  * The migration whose effect is measured: "before" is every migration below it, "after" every migration
@@ -64,14 +67,14 @@ interface Recorded {
 }
 
 /** The one statement a query function sends, recorded instead of run. */
-async function statementOf(call: (db: Db) => Promise<unknown>): Promise<Recorded> {
+async function statementOf(call: (db: Queryable) => Promise<unknown>): Promise<Recorded> {
   const seen: Recorded[] = [];
   const recorder = {
     query: async (text: string, values: unknown[] = []) => {
       seen.push({ text, values });
       return { rows: [], rowCount: 0 };
     },
-  } as unknown as Db;
+  } as unknown as Queryable;
   await call(recorder);
   if (seen.length !== 1) throw new Error(`expected one statement, got ${seen.length}`);
   return seen[0];
@@ -323,13 +326,12 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
     [BIG_ORG, PAGE * 10 - 1],
   );
 
-  const deliveries = (db: Db) => createDeliveryQueries(db);
-  const list = (filter: Parameters<ReturnType<typeof createDeliveryQueries>['listDeliveries']>[1], at: typeof cursor | null = null) =>
-    statementOf((db) => deliveries(db).listDeliveries(BIG_ORG, filter, at && { createdAt: at.created_at, id: at.delivery_id }, PAGE));
+  const list = (filter: Parameters<typeof listDeliveries>[2], at: typeof cursor | null = null) =>
+    statementOf((db) => listDeliveries(db, BIG_ORG, filter, at && { createdAt: at.created_at, id: at.delivery_id }, PAGE));
 
   const attempt = (status: 'retrying' | 'delivered') =>
     statementOf((db) =>
-      deliveries(db).recordAttempt({
+      recordAttempt(db, {
         deliveryId: retrying.delivery_id,
         orgId: retrying.org_id,
         configId: retrying.config_id,
@@ -343,7 +345,7 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
         status,
         nextAttemptAt: status === 'delivered' ? null : new Date(Date.now() + 60_000),
         attemptToken: randomUUID(),
-      }),
+      }, HEALTH_AFTER_ATTEMPT),
     );
 
   return [
@@ -354,15 +356,16 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
     { name: 'Delivery list, `eventName`', statement: await list({ eventName: 'event.3' }) },
     { name: 'Delivery list, 10th page (cursor)', statement: await list({}, cursor) },
     { name: 'Delivery list, `status=delivered`, 10th page', statement: await list({ status: 'delivered' }, cursor) },
-    { name: 'Get one delivery', statement: await statementOf((db) => deliveries(db).getDelivery(BIG_ORG, delivered.delivery_id)) },
-    { name: 'List attempts', statement: await statementOf((db) => deliveries(db).listAttempts(delivered.delivery_id)) },
-    { name: 'loadDeliveryContext', statement: await statementOf((db) => deliveries(db).loadDeliveryContext(retrying.delivery_id, new Date(Date.now() - 86_400_000))) },
+    { name: 'Get one delivery', statement: await statementOf((db) => getDelivery(db, BIG_ORG, delivered.delivery_id)) },
+    { name: 'List attempts', statement: await statementOf((db) => listAttempts(db, delivered.delivery_id)) },
+    { name: 'loadDeliveryContext', statement: await statementOf((db) => loadDeliveryContext(db, retrying.delivery_id, new Date(Date.now() - 86_400_000))) },
     { name: 'recordAttempt, failed (status unchanged)', statement: await attempt('retrying') },
     { name: 'recordAttempt, delivered (status changes)', statement: await attempt('delivered') },
     {
       name: 'insertDeliveries (publish, 2 configs)',
       statement: await statementOf((db) =>
-        deliveries(db).insertDeliveries(
+        insertDeliveries(
+          db,
           event,
           ['orders', 'billing'].map((configId) => {
             const deliveryId = randomUUID();
@@ -373,15 +376,15 @@ async function hotQueries(pool: Pool, days: number): Promise<HotQuery[]> {
     },
     {
       name: 'listUnstartedDeliveries (reconciler)',
-      statement: await statementOf((db) => deliveries(db).listUnstartedDeliveries(RECONCILE_MIN_AGE_MS, RECONCILE_BATCH)),
+      statement: await statementOf((db) => listUnstartedDeliveries(db, RECONCILE_MIN_AGE_MS, RECONCILE_BATCH)),
     },
-    { name: 'Purge: expired dead letters', statement: await statementOf((db) => createRetentionQueries(db).purgeExpiredDeadLetters(PURGE_BATCH)) },
-    { name: 'Purge: history', statement: await statementOf((db) => createRetentionQueries(db).purgeHistory(days * DAY_MS, PURGE_BATCH)) },
+    { name: 'Purge: expired dead letters', statement: await statementOf((db) => purgeExpiredDeadLetters(db, PURGE_BATCH)) },
+    { name: 'Purge: history', statement: await statementOf((db) => purgeHistory(db, days * DAY_MS, PURGE_BATCH)) },
     {
       name: 'Purge: idempotency keys and leases',
-      statement: await statementOf((db) => createRetentionQueries(db).purgeExpiredKeysAndLeases(PURGE_BATCH)),
+      statement: await statementOf((db) => purgeExpiredKeysAndLeases(db, PURGE_BATCH)),
     },
-    { name: 'Dead-letter list', statement: await statementOf((db) => createDeadLetterQueries(db).listDeadLetters(BIG_ORG, {}, PAGE)) },
+    { name: 'Dead-letter list', statement: await statementOf((db) => listDeadLetters(db, BIG_ORG, {}, PAGE)) },
   ];
 }
 

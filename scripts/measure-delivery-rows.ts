@@ -15,10 +15,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createConfigQueries } from '../src/db/configs';
-import { createDeliveryQueries } from '../src/db/deliveries';
+import { admitAttempt, HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
+import { recordAttempt } from '../src/db/attempts';
+import { loadDeliveryContext, markWorkflowsStarted } from '../src/db/deliveries';
 import { migrate } from '../src/db/migrate';
-import { createPool, type Db, type Pool, withTransaction } from '../src/db/pool';
+import { createPool, type Queryable, type Pool, withTransaction } from '../src/db/pool';
 import { writeEvent } from '../src/delivery/publisher';
 
 const { values: args, positionals } = parseArgs({
@@ -47,21 +48,19 @@ async function counters(pool: Pool): Promise<Counters> {
   return { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del), bytes: Number(r.bytes), wal: Number(r.wal) };
 }
 
-/** A Db that counts the statements it sends. */
-function counting(pool: Pool, tally: { statements: number }): Db {
+/** A Queryable that counts the statements it sends. */
+function counting(pool: Pool, tally: { statements: number }): Queryable {
   return {
     query: (text: string, values?: unknown[]) => {
       tally.statements += 1;
       return pool.query(text, values);
     },
-  } as unknown as Db;
+  } as unknown as Queryable;
 }
 
 async function workload(pool: Pool, events: number, failRate: number, label: string): Promise<{ deliveries: number; statements: number }> {
   const tally = { statements: 0 };
   const db = counting(pool, tally);
-  const deliveries = createDeliveryQueries(db);
-  const configs = createConfigQueries(db);
   let count = 0;
   for (let i = 0; i < events; i++) {
     const orgId = `org-${String(1 + (i % 50)).padStart(2, '0')}`;
@@ -69,19 +68,19 @@ async function workload(pool: Pool, events: number, failRate: number, label: str
     const { refs } = await withTransaction(pool, (client) =>
       writeEvent(counting(client as unknown as Pool, tally), { orgId, eventName: 'order.created', data: { n: i, note: 'x'.repeat(200) }, idempotencyKey: `${label}-${i}` }),
     );
-    await deliveries.markWorkflowsStarted(refs.map((ref) => ref.deliveryId));
+    await markWorkflowsStarted(db, refs.map((ref) => ref.deliveryId));
     for (const ref of refs) {
       const attempts = Math.random() < failRate ? 2 : 1;
       for (let a = 1; a <= attempts; a++) {
         const ok = a === attempts;
-        await deliveries.loadDeliveryContext(ref.deliveryId, new Date(Date.now() - 86_400_000));
+        await loadDeliveryContext(db, ref.deliveryId, new Date(Date.now() - 86_400_000));
         const token = randomUUID();
-        await configs.admitAttempt({ orgId, configId: ref.configId, deliveryId: ref.deliveryId, attemptToken: token, leaseMs: 30_000, cooldownMs: 30_000, force: false });
-        await deliveries.recordAttempt({
+        await admitAttempt(db, { orgId, configId: ref.configId, deliveryId: ref.deliveryId, attemptToken: token, leaseMs: 30_000, cooldownMs: 30_000, force: false });
+        await recordAttempt(db, {
           deliveryId: ref.deliveryId, attemptToken: token, orgId, configId: ref.configId, circuit: { threshold: 1000, cooldownMs: 30_000 },
           startedAt: new Date(), durationMs: 120, statusCode: ok ? 200 : 503, errorClass: ok ? null : 'http_status', error: ok ? null : 'HTTP 503',
           responseBody: ok ? '{"ok":true}' : 'Service Unavailable', status: ok ? 'delivered' : 'retrying', nextAttemptAt: ok ? null : new Date(Date.now() + 10_000),
-        });
+        }, HEALTH_AFTER_ATTEMPT);
       }
       count += 1;
     }

@@ -23,10 +23,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createDeliveryQueries } from '../src/db/deliveries';
+import { listDeliveries } from '../src/db/deliveries';
 import { migrate } from '../src/db/migrate';
 import { createPool, type Pool, withTransaction } from '../src/db/pool';
-import { createRetentionQueries } from '../src/db/retention';
+import { retireDay } from '../src/db/retention';
 import { writeEvent } from '../src/delivery/publisher';
 
 const BIG_ORG = 'org-01';
@@ -157,16 +157,15 @@ async function measure(pool: Pool, label: string, publishes: number, lists: numb
       ),
     );
   }
-  const queries = createDeliveryQueries(pool);
   const cursorRow = await pool.query<{ created_at: Date; delivery_id: string }>(
     `SELECT created_at, delivery_id FROM deliveries WHERE org_id = $1 ORDER BY created_at DESC, delivery_id DESC OFFSET $2 LIMIT 1`,
     [BIG_ORG, PAGE * 10 - 1],
   );
   const cursor = { createdAt: cursorRow.rows[0].created_at, id: cursorRow.rows[0].delivery_id };
   const listRuns: Record<string, () => Promise<unknown>> = {
-    'newest 50': () => queries.listDeliveries(BIG_ORG, {}, null, PAGE),
-    'status=dead_lettered': () => queries.listDeliveries(BIG_ORG, { status: 'dead_lettered' }, null, PAGE),
-    '10th page (cursor)': () => queries.listDeliveries(BIG_ORG, {}, cursor, PAGE),
+    'newest 50': () => listDeliveries(pool, BIG_ORG, {}, null, PAGE),
+    'status=dead_lettered': () => listDeliveries(pool, BIG_ORG, { status: 'dead_lettered' }, null, PAGE),
+    '10th page (cursor)': () => listDeliveries(pool, BIG_ORG, {}, cursor, PAGE),
   };
   const listTimings: Record<string, Timing> = {};
   for (const [name, run] of Object.entries(listRuns)) {
@@ -287,7 +286,7 @@ async function main(): Promise<void> {
     log(`retire ${dayList[0]} by dropping its partitions`);
     let retired = { events: 0, deliveries: 0, attempts: 0, kept: 0 };
     const drop = await walBytes(pool, async () => {
-      retired = await createRetentionQueries(pool).retireDay(dayList[0]);
+      retired = await retireDay(pool, dayList[0]);
     });
     log(`delete ${dayList[1]} row by row`);
     let deletedEvents = 0;

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { answerFailure, attemptErrorFailure, heldBackFailure, stopFailure } from '../src/activities/attempt/failures';
-import type { AttemptRecord } from '../src/db/deliveries';
+import type { AttemptRecord } from '../src/db/attempts';
 import { FailureType } from '../src/shared/temporal';
 
 const record = (overrides: Partial<AttemptRecord> = {}): AttemptRecord => ({

@@ -19,7 +19,7 @@ const newKey = randomBytes(32).toString('base64');
 /** `npm run rotate-encryption-key`, as its own process with only the given environment. */
 function rotate(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/db/rotate-encryption-key-cli.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/rotate-encryption-key.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDeadLetterQueries } from '../src/db/dead-letters';
-import { createDeliveryQueries } from '../src/db/deliveries';
+import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
+import { listAttempts, recordAttempt } from '../src/db/attempts';
+import { listDeadLetters, markDeadLetterRetried } from '../src/db/dead-letters';
+import { getDelivery, insertDeliveries, listDeliveries, loadDeliveryContext } from '../src/db/deliveries';
+import { getEvent, insertEvent } from '../src/db/events';
 import { uuidv7 } from '../src/db/ids';
 import { findMigrationsDir, migrate } from '../src/db/migrate';
-import { createRetentionQueries } from '../src/db/retention';
+import { purgeHistory } from '../src/db/retention';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
 
@@ -78,43 +81,42 @@ test('a database with history from before the partition migration moves onto day
   expect(kinds.rows.map((r) => r.relkind)).toEqual(['p', 'p', 'p']);
 
   // The queries of the API and of an attempt read the old rows as before.
-  const queries = createDeliveryQueries(db.pool);
   const oldest = await db.pool.query<{ delivery_id: string; event_id: string; attempt_count: number }>(
     `SELECT delivery_id, event_id, attempt_count FROM deliveries WHERE status = 'dead_lettered' ORDER BY created_at LIMIT 1`,
   );
   const dead = oldest.rows[0];
-  expect((await queries.getDelivery(org, dead.delivery_id))?.status).toBe('dead_lettered');
-  expect((await queries.listAttempts(dead.delivery_id)).map((a) => a.attempt)).toEqual(Array.from({ length: dead.attempt_count }, (_, i) => i + 1));
-  expect((await queries.getEvent(org, dead.event_id))?.event_id).toBe(dead.event_id);
-  expect((await queries.loadDeliveryContext(dead.delivery_id, new Date(0)))?.window_attempts).toBe(dead.attempt_count);
-  const page = await queries.listDeliveries(org, {}, null, 50);
+  expect((await getDelivery(db.pool, org, dead.delivery_id))?.status).toBe('dead_lettered');
+  expect((await listAttempts(db.pool, dead.delivery_id)).map((a) => a.attempt)).toEqual(Array.from({ length: dead.attempt_count }, (_, i) => i + 1));
+  expect((await getEvent(db.pool, org, dead.event_id))?.event_id).toBe(dead.event_id);
+  expect((await loadDeliveryContext(db.pool, dead.delivery_id, new Date(0)))?.window_attempts).toBe(dead.attempt_count);
+  const page = await listDeliveries(db.pool, org, {}, null, 50);
   expect(page.items).toHaveLength(50);
-  expect((await createDeadLetterQueries(db.pool).listDeadLetters(org, {}, 50)).map((d) => d.delivery_id)).toContain(dead.delivery_id);
+  expect((await listDeadLetters(db.pool, org, {}, 50)).map((d) => d.delivery_id)).toContain(dead.delivery_id);
 
   // A retried old dead letter records its attempt once, however often the answer is written.
-  await createDeadLetterQueries(db.pool).markDeadLetterRetried(dead.delivery_id);
+  await markDeadLetterRetried(db.pool, dead.delivery_id);
   const token = randomUUID();
   const record = {
     deliveryId: dead.delivery_id, attemptToken: token, orgId: org, configId: 'main', circuit, startedAt: new Date(), durationMs: 30,
     statusCode: 200, errorClass: null, error: null, responseBody: 'ok', status: 'delivered' as const, nextAttemptAt: null,
   };
-  expect(await queries.recordAttempt(record)).toBe(dead.attempt_count + 1);
-  expect(await queries.recordAttempt(record)).toBe(dead.attempt_count + 1);
-  expect((await queries.getDelivery(org, dead.delivery_id))?.status).toBe('delivered');
-  expect(await queries.listAttempts(dead.delivery_id)).toHaveLength(dead.attempt_count + 1);
+  expect(await recordAttempt(db.pool, record, HEALTH_AFTER_ATTEMPT)).toBe(dead.attempt_count + 1);
+  expect(await recordAttempt(db.pool, record, HEALTH_AFTER_ATTEMPT)).toBe(dead.attempt_count + 1);
+  expect((await getDelivery(db.pool, org, dead.delivery_id))?.status).toBe('delivered');
+  expect(await listAttempts(db.pool, dead.delivery_id)).toHaveLength(dead.attempt_count + 1);
 
   // New history goes to today's partition.
   const eventId = uuidv7();
-  const event = await queries.insertEvent(eventId, org, 'order.created', { n: 'new' });
+  const event = await insertEvent(db.pool, eventId, org, 'order.created', { n: 'new' });
   const deliveryId = uuidv7();
-  await queries.insertDeliveries(event, [{ deliveryId, configId: 'main', workflowId: `delivery-${deliveryId}` }]);
+  await insertDeliveries(db.pool, event, [{ deliveryId, configId: 'main', workflowId: `delivery-${deliveryId}` }]);
   const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
   const newRows = await db.pool.query<{ e: string; d: string }>(
     `SELECT (SELECT tableoid::regclass::text FROM events WHERE event_id = $1) AS e, (SELECT tableoid::regclass::text FROM deliveries WHERE delivery_id = $2) AS d`,
     [eventId, deliveryId],
   );
   expect(newRows.rows[0]).toEqual({ e: `events_p${today}`, d: `deliveries_p${today}` });
-  expect((await queries.listDeliveries(org, {}, null, 1)).items[0].delivery_id).toBe(deliveryId);
+  expect((await listDeliveries(db.pool, org, {}, null, 1)).items[0].delivery_id).toBe(deliveryId);
 
   // The old rows past a 5-day retention go row by row; the live dead letters' events stay.
   const expected = await db.pool.query<{ events: number; attempts: number }>(
@@ -123,7 +125,7 @@ test('a database with history from before the partition migration moves onto day
      WHERE e.created_at < now() - interval '5 days' AND d.status NOT IN ('pending', 'retrying', 'dead_lettered')`,
   );
   expect(expected.rows[0].events).toBeGreaterThan(100);
-  const purged = await createRetentionQueries(db.pool).purgeHistory(5 * 86_400_000, 1000);
+  const purged = await purgeHistory(db.pool, 5 * 86_400_000, 1000);
   expect(purged).toEqual({ events: expected.rows[0].events, deliveries: expected.rows[0].events, attempts: expected.rows[0].attempts });
   const left = await db.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM deliveries WHERE created_at < now() - interval '5 days' AND status <> 'dead_lettered'`,

@@ -1,9 +1,9 @@
-import { createRetentionQueries } from '../src/db/retention';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
+import { listRetirableDays, purgeHistory, retireDay } from '../src/db/retention';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -45,18 +45,17 @@ test('retiring a day drops its partitions whole; an open dead letter keeps its r
   );
 
   // As the retention run will see it two days from now, with a 1-day HISTORY_RETENTION.
-  const retention = createRetentionQueries(db.pool);
-  const days = await retention.listRetirableDays(DAY_MS, new Date(Date.now() + 2 * DAY_MS + 60_000));
+  const days = await listRetirableDays(db.pool, DAY_MS, new Date(Date.now() + 2 * DAY_MS + 60_000));
   expect(days).toContain(today);
   expect(days.every((day) => day <= today)).toBe(true);
-  const retired = await retention.retireDay(today);
+  const retired = await retireDay(db.pool, today);
   expect(retired).toEqual({
     events: counts.rows[0].events - 1,
     deliveries: counts.rows[0].deliveries - 1,
     attempts: counts.rows[0].attempts - deadAttempts.length,
     kept: 1,
   });
-  expect((await retention.retireDay(today)).kept).toBe(0);
+  expect((await retireDay(db.pool, today)).kept).toBe(0);
 
   // The day's tables are gone; the delivered delivery with them.
   const left = await db.pool.query(`SELECT to_regclass('events_p${suffix}') AS e, to_regclass('deliveries_p${suffix}') AS d, to_regclass('delivery_attempts_p${suffix}') AS a`);
@@ -84,6 +83,6 @@ test('retiring a day drops its partitions whole; an open dead letter keeps its r
 
   // Once delivered and past the retention, the kept rows go with the row-by-row purge of the default partitions.
   await db.pool.query(`UPDATE events SET created_at = now() - interval '2 days' WHERE event_id = $1`, [dead.eventId]);
-  expect(await retention.purgeHistory(DAY_MS, 1000)).toEqual({ events: 1, deliveries: 1, attempts: deadAttempts.length + 1 });
+  expect(await purgeHistory(db.pool, DAY_MS, 1000)).toEqual({ events: 1, deliveries: 1, attempts: deadAttempts.length + 1 });
   expect((await stack.api('GET', `/webhooks/${org}/deliveries/${deadId}`)).status).toBe(404);
 }, scaled(60_000));

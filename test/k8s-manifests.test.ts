@@ -150,7 +150,7 @@ test.each(Object.keys(deployments) as (keyof typeof deployments)[])('%s: one ima
     expect(existsSync(path.join(root, emitted.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
   }
   const init = deployments[name].spec?.template?.spec.initContainers ?? [];
-  expect(init.map((c) => c.command?.[1])).toEqual(['dist/src/db/migrate-cli.js']);
+  expect(init.map((c) => c.command?.[1])).toEqual(['dist/src/cli/migrate.js']);
 });
 
 test('the API listens on the port its container and Service name, and its probes ask the health routes it serves', () => {

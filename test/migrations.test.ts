@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../src/db/migrate';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
@@ -53,4 +54,33 @@ test('each migration has a number of its own, and the numbers leave no gap', () 
     .sort((a, b) => a - b);
   expect(numbers.length).toBeGreaterThan(0);
   expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+});
+
+test('each migration file runs in a transaction of its own: a failing file rolls back alone and releases the lock', async () => {
+  const scratch = await createTestDatabase('migrations_each', { migrate: false });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-migrations-'));
+  try {
+    writeFileSync(path.join(dir, '001_first.sql'), 'CREATE TABLE first_table (id int);');
+    writeFileSync(path.join(dir, '002_second.sql'), 'CREATE TABLE second_table (id int); SELECT no_such_function();');
+    await expect(migrate(scratch.pool, dir)).rejects.toThrow(/no_such_function/);
+    const names = async () => (await scratch.pool.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).rows.map((r) => r.name);
+    expect(await names()).toEqual(['001_first.sql']);
+    const tables = async () =>
+      (await scratch.pool.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE tablename IN ('first_table', 'second_table')`)).rows.map(
+        (r) => r.tablename,
+      );
+    expect(await tables()).toEqual(['first_table']);
+    // The lock went with the failure: another runner, on another connection, applies the fixed file.
+    writeFileSync(path.join(dir, '002_second.sql'), 'CREATE TABLE second_table (id int);');
+    const other = createPool({ connectionString: scratch.url, max: 1 });
+    try {
+      expect((await migrate(other, dir)).applied).toEqual(['002_second.sql']);
+    } finally {
+      await other.end();
+    }
+    expect(await names()).toEqual(['001_first.sql', '002_second.sql']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await scratch.drop();
+  }
 });

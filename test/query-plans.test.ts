@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../src/db/pool';
-import { createDeliveryQueries } from '../src/db/deliveries';
-import { createRetentionQueries } from '../src/db/retention';
+import type { Queryable } from '../src/db/pool';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
+import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
+import { listAttempts, recordAttempt } from '../src/db/attempts';
+import { getDelivery, listDeliveries, loadDeliveryContext } from '../src/db/deliveries';
+import { purgeExpiredKeysAndLeases } from '../src/db/retention';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -21,7 +23,7 @@ interface PlanNode {
 }
 
 /** The scans Postgres plans for the one statement a query function sends, e.g. "Seq Scan idempotency_keys". */
-async function scansOf(call: (db: Db) => Promise<unknown>): Promise<string[]> {
+async function scansOf(call: (db: Queryable) => Promise<unknown>): Promise<string[]> {
   const scans: string[] = [];
   const walk = (node: PlanNode): void => {
     if (node['Node Type'].endsWith('Scan')) scans.push(`${node['Node Type']} ${node['Index Name'] ?? node['Relation Name'] ?? ''}`.trim());
@@ -33,7 +35,7 @@ async function scansOf(call: (db: Db) => Promise<unknown>): Promise<string[]> {
       walk(rows[0]['QUERY PLAN'][0].Plan);
       return { rows: [], rowCount: 0 };
     },
-  } as unknown as Db;
+  } as unknown as Queryable;
   await call(explaining);
   return scans;
 }
@@ -50,12 +52,12 @@ test('the idempotency-key purge finds its batch through the expiry index, not a 
   );
   await db.pool.query('ANALYZE idempotency_keys');
 
-  const scans = await scansOf((explaining) => createRetentionQueries(explaining).purgeExpiredKeysAndLeases(1000));
+  const scans = await scansOf((explaining) => purgeExpiredKeysAndLeases(explaining, 1000));
   const keyScans = scans.filter((scan) => scan.includes('idempotency_keys'));
   expect(keyScans).not.toContain('Seq Scan idempotency_keys');
   expect(keyScans).toEqual(expect.arrayContaining([expect.stringMatching(/Index Scan idempotency_keys_expires_idx$/)]));
 
-  expect(await createRetentionQueries(db.pool).purgeExpiredKeysAndLeases(1000)).toBe(200);
+  expect(await purgeExpiredKeysAndLeases(db.pool, 1000)).toBe(200);
   const { rows } = await db.pool.query('SELECT count(*)::int AS live, min(expires_at) > now() AS all_live FROM idempotency_keys WHERE org_id = $1', [org]);
   expect(rows[0]).toEqual({ live: 19_800, all_live: true });
 });
@@ -93,7 +95,7 @@ test('a delivery list filtered by status reads the (org, status) index of each d
   expect(parts.rows.length).toBeGreaterThanOrEqual(1);
   expect(parts.rows.map((row) => row.part)).not.toContain('deliveries_default');
 
-  const scans = await scansOf((explaining) => createDeliveryQueries(explaining).listDeliveries(org, { status: 'dead_lettered' }, null, 50));
+  const scans = await scansOf((explaining) => listDeliveries(explaining, org, { status: 'dead_lettered' }, null, 50));
   // Each partition holding many of the org's rows is read through an index that holds the status: the
   // (org, status) index, or the partial index of open deliveries (dead letters are among them), whichever
   // is smaller. A day only minutes old holds a few pages, which a sequential scan reads as cheaply.
@@ -109,7 +111,7 @@ test('a delivery list filtered by status reads the (org, status) index of each d
 
   const { rows } = await db.pool.query(`SELECT delivery_id FROM deliveries WHERE org_id = $1 AND status = 'dead_lettered'`, [org]);
   expect(rows.length).toBeGreaterThan(30);
-  const page = await createDeliveryQueries(db.pool).listDeliveries(org, { status: 'dead_lettered' }, null, 50);
+  const page = await listDeliveries(db.pool, org, { status: 'dead_lettered' }, null, 50);
   expect(page.items.map((row) => row.delivery_id).sort()).toEqual(rows.map((row) => row.delivery_id).sort());
 });
 
@@ -118,21 +120,20 @@ test('a delivery, its attempts, its attempt context and an attempt record each r
   const { delivery_id: deliveryId, org_id: org } = rows[0];
   const part = (await db.pool.query(`SELECT tableoid::regclass::text AS part FROM deliveries WHERE delivery_id = $1`, [deliveryId])).rows[0].part as string;
   const suffix = part.slice('deliveries_'.length);
-  const queries = (explaining: Db) => createDeliveryQueries(explaining);
   // The partitions of `table` a statement's scans touch.
   const partitionsRead = (scans: string[], table: string) =>
     [...new Set(scans.map((scan) => new RegExp(`\\b(${table}_(p\\d{8}|default))(_|$)`).exec(scan)?.[1]).filter(Boolean))];
 
-  expect(partitionsRead(await scansOf((x) => queries(x).getDelivery(org, deliveryId)), 'deliveries')).toEqual([`deliveries_${suffix}`]);
-  expect(partitionsRead(await scansOf((x) => queries(x).listAttempts(deliveryId)), 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
-  const context = await scansOf((x) => queries(x).loadDeliveryContext(deliveryId, new Date()));
+  expect(partitionsRead(await scansOf((x) => getDelivery(x, org, deliveryId)), 'deliveries')).toEqual([`deliveries_${suffix}`]);
+  expect(partitionsRead(await scansOf((x) => listAttempts(x, deliveryId)), 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
+  const context = await scansOf((x) => loadDeliveryContext(x, deliveryId, new Date()));
   expect(partitionsRead(context, 'deliveries')).toEqual([`deliveries_${suffix}`]);
   expect(partitionsRead(context, 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);
   const record = await scansOf((x) =>
-    queries(x).recordAttempt({
+    recordAttempt(x, {
       deliveryId, attemptToken: randomUUID(), orgId: org, configId: 'a', circuit: { threshold: 5, cooldownMs: 1000 }, startedAt: new Date(),
       durationMs: 5, statusCode: 200, errorClass: null, error: null, responseBody: null, status: 'delivered', nextAttemptAt: null,
-    }),
+    }, HEALTH_AFTER_ATTEMPT),
   );
   expect(partitionsRead(record, 'deliveries')).toEqual([`deliveries_${suffix}`]);
   expect(partitionsRead(record, 'delivery_attempts')).toEqual([`delivery_attempts_${suffix}`]);

@@ -3,11 +3,14 @@
  * late cannot turn a dead letter back into a retrying or delivered delivery, nor an expired one.
  */
 import { randomUUID } from 'node:crypto';
-import { createConfigQueries } from '../src/db/configs';
-import { type AttemptRecord, createDeliveryQueries } from '../src/db/deliveries';
+import { insertDeliveries } from '../src/db/deliveries';
 import type { DeliveryStatus } from '../src/shared/temporal';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { uniqueOrg } from './helpers/scenario';
+import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
+import { type AttemptRecord, recordAttempt } from '../src/db/attempts';
+import { putConfig } from '../src/db/configs';
+import { insertEvent } from '../src/db/events';
 
 let db: TestDatabase;
 
@@ -22,17 +25,16 @@ afterAll(async () => {
 async function deliveryIn(status: DeliveryStatus): Promise<{ orgId: string; deliveryId: string }> {
   const orgId = uniqueOrg();
   await db.pool.query('INSERT INTO event_types (name) VALUES ($1) ON CONFLICT DO NOTHING', ['order.created']);
-  await createConfigQueries(db.pool).putConfig(
+  await putConfig(db.pool, 
     orgId,
     'main',
     { url: 'https://hooks.example.com/in', eventNames: ['order.created'], enabled: true, description: null, headers: {}, timeoutMs: 5_000, maxConcurrency: 10, maxPerSecond: null, auth: null },
     null,
     'whsec_sealed',
   );
-  const queries = createDeliveryQueries(db.pool);
-  const event = await queries.insertEvent(randomUUID(), orgId, 'order.created', { n: 1 });
+  const event = await insertEvent(db.pool, randomUUID(), orgId, 'order.created', { n: 1 });
   const deliveryId = randomUUID();
-  await queries.insertDeliveries(event, [{ deliveryId, configId: 'main', workflowId: `delivery-${deliveryId}` }]);
+  await insertDeliveries(db.pool, event, [{ deliveryId, configId: 'main', workflowId: `delivery-${deliveryId}` }]);
   await db.pool.query('UPDATE deliveries SET status = $2 WHERE delivery_id = $1', [deliveryId, status]);
   return { orgId, deliveryId };
 }
@@ -67,7 +69,7 @@ test.each([
   ['expired', 'retrying', 503],
 ] as const)('a %s delivery stays so when a late answer is recorded as %s (HTTP %i)', async (before, written, statusCode) => {
   const { orgId, deliveryId } = await deliveryIn(before);
-  const attempt = await createDeliveryQueries(db.pool).recordAttempt(recordOf(orgId, deliveryId, written, statusCode));
+  const attempt = await recordAttempt(db.pool, recordOf(orgId, deliveryId, written, statusCode), HEALTH_AFTER_ATTEMPT);
   expect(attempt).toBe(1);
   expect(await rowOf(deliveryId)).toEqual({ status: before, attempt_count: 1, next_attempt_at: null, delivered_at: null });
 });
@@ -79,7 +81,7 @@ test.each([
   ['retrying', 'retrying', 503],
 ] as const)('a %s delivery becomes %s when an answer is recorded', async (before, written, statusCode) => {
   const { orgId, deliveryId } = await deliveryIn(before);
-  await createDeliveryQueries(db.pool).recordAttempt(recordOf(orgId, deliveryId, written, statusCode));
+  await recordAttempt(db.pool, recordOf(orgId, deliveryId, written, statusCode), HEALTH_AFTER_ATTEMPT);
   const row = await rowOf(deliveryId);
   expect(row.status).toBe(written);
   expect(row.delivered_at === null).toBe(written !== 'delivered');
@@ -88,6 +90,6 @@ test.each([
 
 test('a delivered delivery stays delivered', async () => {
   const { orgId, deliveryId } = await deliveryIn('delivered');
-  await createDeliveryQueries(db.pool).recordAttempt(recordOf(orgId, deliveryId, 'retrying', 503));
+  await recordAttempt(db.pool, recordOf(orgId, deliveryId, 'retrying', 503), HEALTH_AFTER_ATTEMPT);
   expect(await rowOf(deliveryId)).toMatchObject({ status: 'delivered', next_attempt_at: null });
 });

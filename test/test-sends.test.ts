@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks';
-import { createDeliveryQueries } from '../src/db/deliveries';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { checkedAgainstDocument } from './helpers/openapi';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
 import { type ApiStack, startApi } from './helpers/stack';
+import { listUnstartedDeliveries } from '../src/db/deliveries';
 
 /**
  * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
@@ -64,7 +64,7 @@ test('a test send to a 2xx receiver is signed, answered with the attempt and kep
   expect(delivery.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);
 
   // No workflow is ever started for it: the reconciler does not see it as a delivery left unstarted.
-  const unstarted = await createDeliveryQueries(db.pool).listUnstartedDeliveries(0, 1000);
+  const unstarted = await listUnstartedDeliveries(db.pool, 0, 1000);
   expect(unstarted.map((row) => row.delivery_id)).not.toContain(answer.body.deliveryId);
 });
 

@@ -2,14 +2,14 @@ import type { Config } from '../config';
 import type { DeliveryDispatcher } from '../delivery/dispatcher';
 import { createConfigHealth } from '../delivery/config-health';
 import type { Publisher } from '../delivery/publisher';
-import { createDeadLetterQueries } from '../db/dead-letters';
-import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { createAttemptActivity } from './attempt/activity';
 import { createMaintenanceActivities } from './maintenance';
 import type { HttpClient } from '../core/http';
 import { secretBoxFor } from '../core/secret-box';
 import { createMetrics, type Metrics } from '../observability/metrics';
+import { markDeadLetterRetried, markExpired } from '../db/dead-letters';
+import { type Pool } from '../db/pool';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -28,7 +28,6 @@ export interface ActivityDeps {
 export type { AttemptInput, AttemptResult } from './attempt/activity';
 
 export function createActivities(deps: ActivityDeps) {
-  const deadLetters = createDeadLetterQueries(deps.pool);
   const { dispatcher, publisher } = deps;
   const health = createConfigHealth({ pool: deps.pool, publisher, config: deps.config, logger: deps.logger });
   // Secrets are read from Postgres and decrypted here, per attempt: they never travel through Temporal.
@@ -58,11 +57,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async markDeadLetterRetried(input: { deliveryId: string }): Promise<void> {
-      await deadLetters.markDeadLetterRetried(input.deliveryId);
+      await markDeadLetterRetried(deps.pool, input.deliveryId);
     },
 
     async markExpired(input: { deliveryId: string }): Promise<void> {
-      await deadLetters.markExpired(input.deliveryId);
+      await markExpired(deps.pool, input.deliveryId);
       metrics.countDelivery('expired');
     },
 

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
-import { createDeliveryQueries } from '../db/deliveries';
+import { listDeliveriesToCheck, listUnstartedDeliveries, markWorkflowsChecked, markWorkflowsStarted } from '../db/deliveries';
 import type { Pool } from '../db/pool';
-import { createRetentionQueries, type HistoryPurge } from '../db/retention';
+import { createPartitionsAhead, type HistoryPurge, listRetirableDays, purgeExpiredDeadLetters, purgeExpiredKeysAndLeases, purgeHistory, retireDay } from '../db/retention';
 import type { ConfigHealth } from '../delivery/config-health';
 import { type DeliveryDispatcher, deliveryRefOf } from '../delivery/dispatcher';
 import type { Logger } from '../logger';
@@ -34,8 +34,6 @@ export function createMaintenanceActivities(deps: {
   recordDeadLetter: ConfigHealth['recordDeadLetter'];
   logger: Logger;
 }) {
-  const deliveries = createDeliveryQueries(deps.pool);
-  const retention = createRetentionQueries(deps.pool);
 
   /** Runs `batch` until it removes fewer rows than a full batch, heartbeating between batches. */
   async function drain(batch: () => Promise<number>): Promise<number> {
@@ -54,7 +52,7 @@ export function createMaintenanceActivities(deps: {
    * writes one, and so can be retried. The others are marked checked, and wait RECONCILE_CHECK_INTERVAL.
    */
   async function deadLetterStranded(result: ReconcileResult): Promise<void> {
-    const rows = await deliveries.listDeliveriesToCheck(deps.config.RECONCILE_CHECK_INTERVAL, CHECK_BATCH);
+    const rows = await listDeliveriesToCheck(deps.pool, deps.config.RECONCILE_CHECK_INTERVAL, CHECK_BATCH);
     const leftAlone: string[] = [];
     let next = 0;
     let unreachable: unknown;
@@ -81,7 +79,7 @@ export function createMaintenanceActivities(deps: {
       }
     });
     await Promise.all(lanes);
-    await deliveries.markWorkflowsChecked(leftAlone);
+    await markWorkflowsChecked(deps.pool, leftAlone);
     if (unreachable !== undefined) deps.logger.warn({ err: unreachable }, 'reconciler could not check every delivery in flight');
   }
 
@@ -96,10 +94,10 @@ export function createMaintenanceActivities(deps: {
       const result: ReconcileResult = { found: 0, started: 0, failed: 0, checked: 0, deadLettered: 0 };
       const began = Date.now();
       for (;;) {
-        const rows = await deliveries.listUnstartedDeliveries(deps.config.RECONCILE_MIN_AGE, RECONCILE_BATCH);
+        const rows = await listUnstartedDeliveries(deps.pool, deps.config.RECONCILE_MIN_AGE, RECONCILE_BATCH);
         result.found += rows.length;
         const { started, failed } = await deps.dispatcher.start(rows.map(deliveryRefOf));
-        await deliveries.markWorkflowsStarted(started);
+        await markWorkflowsStarted(deps.pool, started);
         result.started += started.length;
         result.failed += failed.length;
         Context.current().heartbeat();
@@ -122,14 +120,14 @@ export function createMaintenanceActivities(deps: {
     async purgeRetention(): Promise<RetentionResult> {
       const batchSize = deps.config.PURGE_BATCH_SIZE;
       const retentionMs = deps.config.HISTORY_RETENTION;
-      const deadLetters = await drain(() => retention.purgeExpiredDeadLetters(batchSize));
-      const partitionsCreated = await retention.createPartitionsAhead(retentionMs, PARTITION_DAYS_AHEAD);
+      const deadLetters = await drain(() => purgeExpiredDeadLetters(deps.pool, batchSize));
+      const partitionsCreated = await createPartitionsAhead(deps.pool, retentionMs, PARTITION_DAYS_AHEAD);
       const history: HistoryPurge = { events: 0, deliveries: 0, attempts: 0 };
       const daysRetired: string[] = [];
       let keptDeliveries = 0;
-      for (const day of await retention.listRetirableDays(retentionMs)) {
+      for (const day of await listRetirableDays(deps.pool, retentionMs)) {
         try {
-          const retired = await retention.retireDay(day);
+          const retired = await retireDay(deps.pool, day);
           history.events += retired.events;
           history.deliveries += retired.deliveries;
           history.attempts += retired.attempts;
@@ -143,13 +141,13 @@ export function createMaintenanceActivities(deps: {
         Context.current().heartbeat();
       }
       await drain(async () => {
-        const purged = await retention.purgeHistory(retentionMs, batchSize);
+        const purged = await purgeHistory(deps.pool, retentionMs, batchSize);
         history.events += purged.events;
         history.deliveries += purged.deliveries;
         history.attempts += purged.attempts;
         return purged.events;
       });
-      const keysAndLeases = await drain(() => retention.purgeExpiredKeysAndLeases(batchSize));
+      const keysAndLeases = await drain(() => purgeExpiredKeysAndLeases(deps.pool, batchSize));
       const result: RetentionResult = { deadLetters, ...history, keysAndLeases, partitionsCreated, daysRetired, keptDeliveries };
       deps.logger.info({ ...result }, 'retention purge done');
       return result;

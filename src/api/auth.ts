@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config';
-import { createApiKeyQueries } from '../db/api-keys';
+import { findActiveApiKey } from '../db/api-keys';
 import type { Pool } from '../db/pool';
 import { ID_PATTERN } from '../shared/ids';
 import { ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from './errors';
@@ -54,7 +54,6 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 export function authenticate(deps: { pool: Pool; config: Pick<Config, 'ADMIN_API_KEY'> }): RequestHandler {
   if (!deps.config.ADMIN_API_KEY) throw new ConfigError('ADMIN_API_KEY is required by the API: a key of at least 32 random characters');
   const adminHash = hashApiKey(deps.config.ADMIN_API_KEY);
-  const keys = createApiKeyQueries(deps.pool);
   return (req, res, next) => {
     const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
@@ -68,7 +67,7 @@ export function authenticate(deps: { pool: Pool; config: Pick<Config, 'ADMIN_API
       next();
       return;
     }
-    keys.findActiveApiKey(hash).then(
+    findActiveApiKey(deps.pool, hash).then(
       (row) => {
         if (!row || !timingSafeEqual(row.key_hash, hash)) {
           next(new UnauthorizedError('unknown or revoked API key'));

@@ -1,4 +1,5 @@
-import type { Db } from './pool';
+/** Queries of the api_keys table: keys created, found by their hash or access key id, listed and revoked. */
+import type { Queryable } from './pool';
 
 export type ApiKeyType = 'bearer' | 'aws-sigv4';
 
@@ -28,68 +29,64 @@ export type NewApiKey = { keyId: string; prefix: string; scopes: string[]; descr
   | { type: 'aws-sigv4'; accessKeyId: string; secretSealed: string }
 );
 
-export function createApiKeyQueries(db: Db) {
-  return {
-    async insertApiKey(input: NewApiKey): Promise<ApiKeyRow> {
-      const { rows } = await db.query<ApiKeyRow>(
-        `INSERT INTO api_keys (key_id, key_type, prefix, key_hash, access_key_id, secret_sealed, scopes, description)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-        [
-          input.keyId,
-          input.type,
-          input.prefix,
-          input.type === 'bearer' ? input.hash : null,
-          input.type === 'aws-sigv4' ? input.accessKeyId : null,
-          input.type === 'aws-sigv4' ? input.secretSealed : null,
-          input.scopes,
-          input.description,
-        ],
-      );
-      return rows[0];
-    },
+export async function insertApiKey(db: Queryable, input: NewApiKey): Promise<ApiKeyRow> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (key_id, key_type, prefix, key_hash, access_key_id, secret_sealed, scopes, description)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [
+      input.keyId,
+      input.type,
+      input.prefix,
+      input.type === 'bearer' ? input.hash : null,
+      input.type === 'aws-sigv4' ? input.accessKeyId : null,
+      input.type === 'aws-sigv4' ? input.secretSealed : null,
+      input.scopes,
+      input.description,
+    ],
+  );
+  return rows[0];
+}
 
-    /** A live `aws-sigv4` key by its access key id, with its sealed secret; marks it used at most once a minute. */
-    async findActiveSigV4Key(accessKeyId: string): Promise<(ApiKeyRow & { secret_sealed: string }) | undefined> {
-      const { rows } = await db.query<ApiKeyRow & { secret_sealed: string }>(
-        `WITH found AS (SELECT * FROM api_keys WHERE access_key_id = $1 AND key_type = 'aws-sigv4' AND revoked_at IS NULL),
-              touched AS (UPDATE api_keys SET last_used_at = now()
-                          WHERE key_id IN (SELECT key_id FROM found)
-                            AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-         SELECT ${COLUMNS}, secret_sealed FROM found`,
-        [accessKeyId],
-      );
-      return rows[0];
-    },
+/** A live `aws-sigv4` key by its access key id, with its sealed secret; marks it used at most once a minute. */
+export async function findActiveSigV4Key(db: Queryable, accessKeyId: string): Promise<(ApiKeyRow & { secret_sealed: string }) | undefined> {
+  const { rows } = await db.query<ApiKeyRow & { secret_sealed: string }>(
+    `WITH found AS (SELECT * FROM api_keys WHERE access_key_id = $1 AND key_type = 'aws-sigv4' AND revoked_at IS NULL),
+          touched AS (UPDATE api_keys SET last_used_at = now()
+                      WHERE key_id IN (SELECT key_id FROM found)
+                        AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
+     SELECT ${COLUMNS}, secret_sealed FROM found`,
+    [accessKeyId],
+  );
+  return rows[0];
+}
 
-    /** A live key by the hash of its text; marks it used at most once a minute, so requests stay read-only. */
-    async findActiveApiKey(hash: Buffer): Promise<(ApiKeyRow & { key_hash: Buffer }) | undefined> {
-      const { rows } = await db.query<ApiKeyRow & { key_hash: Buffer }>(
-        `WITH found AS (SELECT * FROM api_keys WHERE key_hash = $1 AND key_type = 'bearer' AND revoked_at IS NULL),
-              touched AS (UPDATE api_keys SET last_used_at = now()
-                          WHERE key_id IN (SELECT key_id FROM found)
-                            AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-         SELECT ${COLUMNS}, key_hash FROM found`,
-        [hash],
-      );
-      return rows[0];
-    },
+/** A live key by the hash of its text; marks it used at most once a minute, so requests stay read-only. */
+export async function findActiveApiKey(db: Queryable, hash: Buffer): Promise<(ApiKeyRow & { key_hash: Buffer }) | undefined> {
+  const { rows } = await db.query<ApiKeyRow & { key_hash: Buffer }>(
+    `WITH found AS (SELECT * FROM api_keys WHERE key_hash = $1 AND key_type = 'bearer' AND revoked_at IS NULL),
+          touched AS (UPDATE api_keys SET last_used_at = now()
+                      WHERE key_id IN (SELECT key_id FROM found)
+                        AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
+     SELECT ${COLUMNS}, key_hash FROM found`,
+    [hash],
+  );
+  return rows[0];
+}
 
-    /** Newest first, keyset-paginated on (created_at, key_id). */
-    async listApiKeys(after: { createdAt: Date; keyId: string } | null, limit: number): Promise<ApiKeyPage> {
-      const { rows } = await db.query<ApiKeyRow>(
-        `SELECT ${COLUMNS} FROM api_keys
-         WHERE revoked_at IS NULL AND ($1::timestamptz IS NULL OR (created_at, key_id) < ($1, $2::uuid))
-         ORDER BY created_at DESC, key_id DESC LIMIT $3`,
-        [after?.createdAt ?? null, after?.keyId ?? null, limit + 1],
-      );
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit && last ? `${last.created_at.toISOString()}|${last.key_id}` : null };
-    },
+/** Newest first, keyset-paginated on (created_at, key_id). */
+export async function listApiKeys(db: Queryable, after: { createdAt: Date; keyId: string } | null, limit: number): Promise<ApiKeyPage> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `SELECT ${COLUMNS} FROM api_keys
+     WHERE revoked_at IS NULL AND ($1::timestamptz IS NULL OR (created_at, key_id) < ($1, $2::uuid))
+     ORDER BY created_at DESC, key_id DESC LIMIT $3`,
+    [after?.createdAt ?? null, after?.keyId ?? null, limit + 1],
+  );
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? `${last.created_at.toISOString()}|${last.key_id}` : null };
+}
 
-    async revokeApiKey(keyId: string): Promise<boolean> {
-      const { rowCount } = await db.query('UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL', [keyId]);
-      return (rowCount ?? 0) > 0;
-    },
-  };
+export async function revokeApiKey(db: Queryable, keyId: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL', [keyId]);
+  return (rowCount ?? 0) > 0;
 }

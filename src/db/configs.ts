@@ -1,6 +1,7 @@
-import type { Transform } from '../delivery/transform';
+/** Queries of the webhook_configs table: a config's CRUD, its secret rotation, and the configs an event goes to. */
 import type { RetryPolicyInput } from '../shared/retry-policy';
-import type { Db } from './pool';
+import type { Transform } from '../shared/transform';
+import type { Queryable } from './pool';
 
 export interface WebhookConfigRow {
   org_id: string;
@@ -36,13 +37,6 @@ export interface WebhookConfigRow {
   updated_at: Date;
 }
 
-export type AdmissionDecision = 'admitted' | 'probe' | 'circuit_open' | 'concurrency' | 'rate_limited' | 'missing';
-
-export interface AutoDisableRules {
-  afterConsecutiveDeadLetters: number;
-  afterFailingForMs: number;
-}
-
 export interface ConfigFields {
   url: string;
   eventNames: string[];
@@ -68,172 +62,125 @@ export interface ConfigPage {
   nextCursor: string | null;
 }
 
-export function createConfigQueries(db: Db) {
-  return {
-    /**
-     * Creates or replaces a config. A replace keeps the stored secret unless a new one is given;
-     * `secretIfCreated` is used only when the row is new.
-     */
-    async putConfig(orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
-      const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
-        `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
-                                      disabled_reason, disabled_at, max_concurrency, max_per_second, auth, filter, transform, retry_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
-                 CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (org_id, config_id) DO UPDATE SET
-           url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
-           description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
-           max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second, auth = EXCLUDED.auth,
-           filter = EXCLUDED.filter, transform = EXCLUDED.transform, retry_policy = EXCLUDED.retry_policy,
-           secret = coalesce($9, webhook_configs.secret),
-           disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
-                                  WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
-           disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL
-                              WHEN webhook_configs.enabled THEN now() ELSE webhook_configs.disabled_at END,
-           -- Re-enabling starts the endpoint's health from scratch.
-           consecutive_failures = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_failures END,
-           consecutive_dead_letters = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_dead_letters END,
-           failing_since = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.failing_since END,
-           circuit_open_until = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.circuit_open_until END,
+/**
+ * Creates or replaces a config. A replace keeps the stored secret unless a new one is given;
+ * `secretIfCreated` is used only when the row is new.
+ */
+export async function putConfig(db: Queryable, orgId: string, configId: string, fields: ConfigFields, secret: string | null, secretIfCreated: string) {
+  const { rows } = await db.query<WebhookConfigRow & { inserted: boolean }>(
+    `INSERT INTO webhook_configs (org_id, config_id, url, event_names, enabled, description, headers, timeout_ms, secret,
+                                  disabled_reason, disabled_at, max_concurrency, max_per_second, auth, filter, transform, retry_policy)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, $10),
+             CASE WHEN $5 THEN NULL ELSE 'disabled by user' END, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (org_id, config_id) DO UPDATE SET
+       url = EXCLUDED.url, event_names = EXCLUDED.event_names, enabled = EXCLUDED.enabled,
+       description = EXCLUDED.description, headers = EXCLUDED.headers, timeout_ms = EXCLUDED.timeout_ms,
+       max_concurrency = EXCLUDED.max_concurrency, max_per_second = EXCLUDED.max_per_second, auth = EXCLUDED.auth,
+       filter = EXCLUDED.filter, transform = EXCLUDED.transform, retry_policy = EXCLUDED.retry_policy,
+       secret = coalesce($9, webhook_configs.secret),
+       disabled_reason = CASE WHEN EXCLUDED.enabled THEN NULL
+                              WHEN webhook_configs.enabled THEN 'disabled by user' ELSE webhook_configs.disabled_reason END,
+       disabled_at = CASE WHEN EXCLUDED.enabled THEN NULL
+                          WHEN webhook_configs.enabled THEN now() ELSE webhook_configs.disabled_at END,
+       -- Re-enabling starts the endpoint's health from scratch.
+       consecutive_failures = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_failures END,
+       consecutive_dead_letters = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN 0 ELSE webhook_configs.consecutive_dead_letters END,
+       failing_since = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.failing_since END,
+       circuit_open_until = CASE WHEN EXCLUDED.enabled AND NOT webhook_configs.enabled THEN NULL ELSE webhook_configs.circuit_open_until END,
+       updated_at = now()
+     RETURNING *, (xmax = 0) AS inserted`,
+    [
+      orgId,
+      configId,
+      fields.url,
+      fields.eventNames,
+      fields.enabled,
+      fields.description,
+      fields.headers,
+      fields.timeoutMs,
+      secret,
+      secretIfCreated,
+      fields.maxConcurrency,
+      fields.maxPerSecond,
+      fields.auth,
+      fields.filter ? JSON.stringify(fields.filter) : null,
+      fields.transform == null ? null : JSON.stringify(fields.transform),
+      fields.retryPolicy == null ? null : JSON.stringify(fields.retryPolicy),
+    ],
+  );
+  const { inserted, ...row } = rows[0];
+  return { created: inserted, config: row as WebhookConfigRow };
+}
+
+export async function getConfig(db: Queryable, orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
+  const { rows } = await db.query<WebhookConfigRow>('SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
+  return rows[0];
+}
+
+export async function getConfigForUpdate(db: Queryable, orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
+  const { rows } = await db.query<WebhookConfigRow>(
+    'SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2 FOR UPDATE',
+    [orgId, configId],
+  );
+  return rows[0];
+}
+
+/** Whether each of the given configs of an org is enabled; a deleted one has no row. */
+export async function listConfigStates(db: Queryable, orgId: string, configIds: readonly string[]): Promise<ConfigState[]> {
+  const { rows } = await db.query<ConfigState>(
+    'SELECT config_id, enabled, disabled_reason FROM webhook_configs WHERE org_id = $1 AND config_id = ANY($2::text[])',
+    [orgId, configIds],
+  );
+  return rows;
+}
+
+/** Keyset pagination by config id. */
+export async function listConfigs(db: Queryable, orgId: string, after: string | null, limit: number): Promise<ConfigPage> {
+  const { rows } = await db.query<WebhookConfigRow>(
+    `SELECT * FROM webhook_configs WHERE org_id = $1 AND ($2::text IS NULL OR config_id > $2)
+     ORDER BY config_id LIMIT $3`,
+    [orgId, after, limit + 1],
+  );
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? items[items.length - 1].config_id : null };
+}
+
+export async function deleteConfig(db: Queryable, orgId: string, configId: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The current secret keeps signing beside the new one until `overlapMs` has passed. */
+export async function rotateSecret(db: Queryable, orgId: string, configId: string, newSecret: string, overlapMs: number): Promise<WebhookConfigRow | undefined> {
+  const { rows } = await db.query<WebhookConfigRow>(
+    `UPDATE webhook_configs
+       SET previous_secret = secret, secret = $3,
+           previous_secret_expires_at = now() + make_interval(secs => $4::double precision / 1000),
            updated_at = now()
-         RETURNING *, (xmax = 0) AS inserted`,
-        [
-          orgId,
-          configId,
-          fields.url,
-          fields.eventNames,
-          fields.enabled,
-          fields.description,
-          fields.headers,
-          fields.timeoutMs,
-          secret,
-          secretIfCreated,
-          fields.maxConcurrency,
-          fields.maxPerSecond,
-          fields.auth,
-          fields.filter ? JSON.stringify(fields.filter) : null,
-          fields.transform == null ? null : JSON.stringify(fields.transform),
-          fields.retryPolicy == null ? null : JSON.stringify(fields.retryPolicy),
-        ],
-      );
-      const { inserted, ...row } = rows[0];
-      return { created: inserted, config: row as WebhookConfigRow };
-    },
+     WHERE org_id = $1 AND config_id = $2 RETURNING *`,
+    [orgId, configId, newSecret, overlapMs],
+  );
+  return rows[0];
+}
 
-    async getConfig(orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
-      const { rows } = await db.query<WebhookConfigRow>('SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
-      return rows[0];
-    },
+/** Returns the row when this call disabled it (it was enabled), so the caller can announce it. */
+export async function disableConfig(db: Queryable, orgId: string, configId: string, reason: string): Promise<WebhookConfigRow | undefined> {
+  const { rows } = await db.query<WebhookConfigRow>(
+    `UPDATE webhook_configs SET enabled = false, disabled_reason = $3, disabled_at = now(), updated_at = now()
+     WHERE org_id = $1 AND config_id = $2 AND enabled
+     RETURNING *`,
+    [orgId, configId, reason],
+  );
+  return rows[0];
+}
 
-    async getConfigForUpdate(orgId: string, configId: string): Promise<WebhookConfigRow | undefined> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        'SELECT * FROM webhook_configs WHERE org_id = $1 AND config_id = $2 FOR UPDATE',
-        [orgId, configId],
-      );
-      return rows[0];
-    },
-
-    /** Whether each of the given configs of an org is enabled; a deleted one has no row. */
-    async listConfigStates(orgId: string, configIds: readonly string[]): Promise<ConfigState[]> {
-      const { rows } = await db.query<ConfigState>(
-        'SELECT config_id, enabled, disabled_reason FROM webhook_configs WHERE org_id = $1 AND config_id = ANY($2::text[])',
-        [orgId, configIds],
-      );
-      return rows;
-    },
-
-    /** Keyset pagination by config id. */
-    async listConfigs(orgId: string, after: string | null, limit: number): Promise<ConfigPage> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        `SELECT * FROM webhook_configs WHERE org_id = $1 AND ($2::text IS NULL OR config_id > $2)
-         ORDER BY config_id LIMIT $3`,
-        [orgId, after, limit + 1],
-      );
-      const items = rows.slice(0, limit);
-      return { items, nextCursor: rows.length > limit ? items[items.length - 1].config_id : null };
-    },
-
-    async deleteConfig(orgId: string, configId: string): Promise<boolean> {
-      const { rowCount } = await db.query('DELETE FROM webhook_configs WHERE org_id = $1 AND config_id = $2', [orgId, configId]);
-      return (rowCount ?? 0) > 0;
-    },
-
-    /** The current secret keeps signing beside the new one until `overlapMs` has passed. */
-    async rotateSecret(orgId: string, configId: string, newSecret: string, overlapMs: number): Promise<WebhookConfigRow | undefined> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        `UPDATE webhook_configs
-           SET previous_secret = secret, secret = $3,
-               previous_secret_expires_at = now() + make_interval(secs => $4::double precision / 1000),
-               updated_at = now()
-         WHERE org_id = $1 AND config_id = $2 RETURNING *`,
-        [orgId, configId, newSecret, overlapMs],
-      );
-      return rows[0];
-    },
-
-    /** Returns the row when this call disabled it (it was enabled), so the caller can announce it. */
-    async disableConfig(orgId: string, configId: string, reason: string): Promise<WebhookConfigRow | undefined> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        `UPDATE webhook_configs SET enabled = false, disabled_reason = $3, disabled_at = now(), updated_at = now()
-         WHERE org_id = $1 AND config_id = $2 AND enabled
-         RETURNING *`,
-        [orgId, configId, reason],
-      );
-      return rows[0];
-    },
-
-    /** Whether one attempt may go out now: circuit breaker, concurrency cap and rate limit, shared by every worker. */
-    async admitAttempt(input: {
-      orgId: string;
-      configId: string;
-      deliveryId: string;
-      /** Keys the attempt's own lease: only that attempt frees it again. */
-      attemptToken: string;
-      leaseMs: number;
-      cooldownMs: number;
-      force: boolean;
-    }): Promise<{ decision: AdmissionDecision; waitMs: number }> {
-      const { rows } = await db.query<{ decision: AdmissionDecision; wait_ms: number }>(
-        'SELECT decision, wait_ms FROM admit_delivery_attempt($1, $2, $3, $4, $5, $6, $7)',
-        [input.orgId, input.configId, input.deliveryId, input.attemptToken, Math.ceil(input.leaseMs), Math.ceil(input.cooldownMs), input.force],
-      );
-      return { decision: rows[0]?.decision ?? 'missing', waitMs: rows[0]?.wait_ms ?? 0 };
-    },
-
-    /**
-     * Counts a dead letter against the config and disables it when a rule says so. Returns the row
-     * when this call disabled it, so the caller can announce it.
-     */
-    async recordConfigDeadLetter(orgId: string, configId: string, rules: AutoDisableRules): Promise<WebhookConfigRow | undefined> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        `UPDATE webhook_configs SET
-           consecutive_dead_letters = consecutive_dead_letters + 1,
-           enabled = NOT (consecutive_dead_letters + 1 >= $3 OR coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false)),
-           disabled_reason = CASE
-             WHEN consecutive_dead_letters + 1 >= $3 THEN (consecutive_dead_letters + 1) || ' deliveries dead-lettered in a row'
-             WHEN coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false)
-               THEN 'failing without a success since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-             ELSE disabled_reason END,
-           disabled_at = CASE
-             WHEN consecutive_dead_letters + 1 >= $3 OR coalesce(failing_since < now() - make_interval(secs => $4::double precision / 1000), false) THEN now()
-             ELSE disabled_at END,
-           updated_at = now()
-         WHERE org_id = $1 AND config_id = $2 AND enabled
-         RETURNING *`,
-        [orgId, configId, rules.afterConsecutiveDeadLetters, rules.afterFailingForMs],
-      );
-      return rows[0] && !rows[0].enabled ? rows[0] : undefined;
-    },
-
-    /** Enabled configs of the org subscribed to the event name, or to every event ("*"). */
-    async findMatchingConfigs(orgId: string, eventName: string): Promise<WebhookConfigRow[]> {
-      const { rows } = await db.query<WebhookConfigRow>(
-        `SELECT * FROM webhook_configs
-         WHERE org_id = $1 AND enabled AND event_names && ARRAY[$2, '*']::text[]
-         ORDER BY config_id`,
-        [orgId, eventName],
-      );
-      return rows;
-    },
-  };
+/** Enabled configs of the org subscribed to the event name, or to every event ("*"). */
+export async function findMatchingConfigs(db: Queryable, orgId: string, eventName: string): Promise<WebhookConfigRow[]> {
+  const { rows } = await db.query<WebhookConfigRow>(
+    `SELECT * FROM webhook_configs
+     WHERE org_id = $1 AND enabled AND event_names && ARRAY[$2, '*']::text[]
+     ORDER BY config_id`,
+    [orgId, eventName],
+  );
+  return rows;
 }

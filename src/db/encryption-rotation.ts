@@ -1,5 +1,13 @@
-import type { SecretBox } from '../core/secret-box';
-import type { Db } from './pool';
+/** Re-encrypts the stored secrets of configs, aws-sigv4 API keys and inbound sources under the current encryption key. */
+import type { Queryable } from './pool';
+
+/** What re-encryption needs of the service's secret box: passed in, so this module imports nothing above db. */
+export interface SecretResealer {
+  encrypt(plaintext: string): string;
+  decrypt(stored: string): string;
+  /** Whether a stored value is plaintext or under another key than the current one. */
+  needsRotation(stored: string): boolean;
+}
 
 interface StoredSecrets {
   org_id: string;
@@ -21,7 +29,7 @@ export interface RotationResult {
 }
 
 /** The secret access keys of `aws-sigv4` API keys, re-encrypted the same way. */
-async function reencryptApiKeySecrets(db: Db, box: SecretBox): Promise<number> {
+async function reencryptApiKeySecrets(db: Queryable, box: SecretResealer): Promise<number> {
   const { rows } = await db.query<{ key_id: string; secret_sealed: string }>(
     `SELECT key_id, secret_sealed FROM api_keys WHERE secret_sealed IS NOT NULL`,
   );
@@ -48,7 +56,7 @@ interface InboundSecrets {
  * in batches. Each row is rewritten only if nobody changed it meanwhile, so it can run beside a live
  * service, and again after an interruption.
  */
-export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500): Promise<RotationResult> {
+export async function reencryptSecrets(db: Queryable, box: SecretResealer, batchSize = 500): Promise<RotationResult> {
   const result: RotationResult = { rewritten: 0, unchanged: 0, apiKeysRewritten: 0, inbound: { rewritten: 0, unchanged: 0 } };
   let after: [string, string] = ['', ''];
   for (;;) {
@@ -83,7 +91,7 @@ export async function reencryptSecrets(db: Db, box: SecretBox, batchSize = 500):
   return result;
 }
 
-async function reencryptInboundSecrets(db: Db, box: SecretBox, batchSize: number, result: RotationResult['inbound']): Promise<void> {
+async function reencryptInboundSecrets(db: Queryable, box: SecretResealer, batchSize: number, result: RotationResult['inbound']): Promise<void> {
   const reseal = (value: string | null) => (value === null || !box.needsRotation(value) ? value : box.encrypt(box.decrypt(value)));
   let after = '';
   for (;;) {

@@ -1,8 +1,8 @@
+/** Applies the numbered SQL files of migrations/ that a database has not had yet. */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from './pool';
-import { withTransaction } from './pool';
 
 /** Arbitrary constant shared by every process of this service: serialises concurrent migrators. */
 const MIGRATION_LOCK_KEY = 727_001;
@@ -21,27 +21,52 @@ export interface MigrationResult {
 }
 
 /**
- * Applies pending numbered migrations in one transaction under an advisory lock,
- * so running it twice, or from two processes at once, is safe.
+ * Applies pending numbered migrations in order, each file in a transaction of its own (with its row in
+ * schema_migrations), under a session advisory lock held across them all: running it twice, or from two
+ * processes at once, is safe, and the second runner finds the work done. A file that fails rolls back
+ * alone; the files before it stay applied, and the error is thrown.
  */
 export async function migrate(pool: Pool, dir = findMigrationsDir()): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((file) => FILE_RE.test(file)).sort();
-  return withTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         name text PRIMARY KEY,
-         applied_at timestamptz NOT NULL DEFAULT now()
-       )`,
-    );
-    const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
-    const applied: string[] = [];
-    for (const file of files) {
-      if (done.has(file)) continue;
-      await client.query(await readFile(path.join(dir, file), 'utf8'));
-      await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-      applied.push(file);
+  const client = await pool.connect();
+  // As in withTransaction: a connection lost while checked out must not end the process, and is discarded.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           name text PRIMARY KEY,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+      const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+      const applied: string[] = [];
+      for (const file of files) {
+        if (done.has(file)) continue;
+        const sql = await readFile(path.join(dir, file), 'utf8');
+        await client.query('BEGIN');
+        try {
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+          await client.query('COMMIT');
+        } catch (error) {
+          if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+          throw error;
+        }
+        applied.push(file);
+      }
+      return { applied };
+    } finally {
+      // A connection that cannot unlock is discarded: its session, and with it the lock, ends.
+      if (!broken) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((unlockError: Error) => (broken = unlockError));
     }
-    return { applied };
-  });
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }

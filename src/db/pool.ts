@@ -1,3 +1,4 @@
+/** The Postgres pool, transactions on it, and Queryable: what every query function of src/db takes. */
 import pg from 'pg';
 
 // int8 and numeric counts come back as strings by default; every count here fits in a JS number.
@@ -64,4 +65,4 @@ export function countQueries(pool: Pool): () => number {
 }
 
 /** Anything that runs a query: the pool, or a client inside a transaction. */
-export type Db = Pool | PoolClient;
+export type Queryable = Pool | PoolClient;

@@ -1,11 +1,12 @@
 import type { Config } from '../config';
-import { createConfigQueries, type WebhookConfigRow } from '../db/configs';
-import { createDeadLetterQueries, type DeadLetterRow } from '../db/dead-letters';
-import { type Db, type Pool, withTransaction } from '../db/pool';
+import { disableConfig, type WebhookConfigRow } from '../db/configs';
+import { type DeadLetterRow, recordDeadLetter } from '../db/dead-letters';
+import { type Queryable, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { CONFIG_DISABLED_EVENT } from '../shared/temporal';
 import type { DeliveryRef } from './dispatcher';
 import type { Publisher, PublishRequest } from './publisher';
+import { recordDeadLetterAgainstConfig } from '../core/endpoint-health';
 
 /**
  * The `webhook.config.disabled` event of a config just disabled. The key makes a repeated announcement
@@ -33,7 +34,7 @@ export function configDisabledEvent(config: WebhookConfigRow): PublishRequest {
  * and its event (with its deliveries) commit together or not at all. Returns the refs to start after commit;
  * if that start never happens, the reconciler starts them.
  */
-export function announceConfigDisabled(db: Db, publisher: Publisher, config: WebhookConfigRow): Promise<DeliveryRef[]> {
+export function announceConfigDisabled(db: Queryable, publisher: Publisher, config: WebhookConfigRow): Promise<DeliveryRef[]> {
   return publisher.announce(db, configDisabledEvent(config));
 }
 
@@ -45,7 +46,7 @@ export function createConfigHealth(deps: {
   logger: Logger;
 }) {
   /** Runs `work` in a transaction, announcing the config it disabled in that transaction; then starts the announcement. */
-  async function disablingTransaction<T>(work: (db: Db) => Promise<{ result: T; disabled: WebhookConfigRow | undefined }>): Promise<T> {
+  async function disablingTransaction<T>(work: (db: Queryable) => Promise<{ result: T; disabled: WebhookConfigRow | undefined }>): Promise<T> {
     const { result, refs } = await withTransaction(deps.pool, async (client) => {
       const { result: value, disabled } = await work(client);
       if (!disabled) return { result: value, refs: [] };
@@ -63,9 +64,9 @@ export function createConfigHealth(deps: {
      */
     recordDeadLetter(input: { deliveryId: string; reason: string; expiresAt: Date }): Promise<DeadLetterRow | undefined> {
       return disablingTransaction(async (client) => {
-        const letter = await createDeadLetterQueries(client).recordDeadLetter(input.deliveryId, input.reason, input.expiresAt);
+        const letter = await recordDeadLetter(client, input.deliveryId, input.reason, input.expiresAt);
         const disabled = letter
-          ? await createConfigQueries(client).recordConfigDeadLetter(letter.org_id, letter.config_id, {
+          ? await recordDeadLetterAgainstConfig(client, letter.org_id, letter.config_id, {
               afterConsecutiveDeadLetters: deps.config.DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS,
               afterFailingForMs: deps.config.DISABLE_AFTER_FAILING_FOR,
             })
@@ -78,7 +79,7 @@ export function createConfigHealth(deps: {
     disableConfig(orgId: string, configId: string, reason: string): Promise<void> {
       return disablingTransaction(async (client) => ({
         result: undefined,
-        disabled: await createConfigQueries(client).disableConfig(orgId, configId, reason),
+        disabled: await disableConfig(client, orgId, configId, reason),
       }));
     },
   };

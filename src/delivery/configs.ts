@@ -1,13 +1,14 @@
 /** Writing configs: a put or a patch in one transaction that announces a config it disables, and the signing secret read and rotated. */
 import { generateSecret } from '../core/signing';
 import { NotFoundError, ValidationError } from '../api/errors';
-import { type ConfigFields, createConfigQueries, type WebhookConfigRow } from '../db/configs';
-import { createEventTypeQueries } from '../db/event-types';
-import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { SecretBox } from '../core/secret-box';
 import { announceConfigDisabled } from './config-health';
 import type { DeliveryRef } from './dispatcher';
 import type { Publisher } from './publisher';
+import { type ConfigFields, getConfig, getConfigForUpdate, putConfig, rotateSecret as rotateStoredSecret, type WebhookConfigRow } from '../db/configs';
+import { type Pool, withTransaction } from '../db/pool';
+import type { Queryable } from '../db/pool';
+import { findUnknownEventTypes } from '../db/event-types';
 
 /** A config's fields as a request gives them: its receiver credentials in the clear, sealed here before they are stored. */
 export type ConfigInput = Omit<ConfigFields, 'auth'> & { auth: object | null };
@@ -37,9 +38,9 @@ const fieldsOf = (row: WebhookConfigRow): ConfigFields => ({
   retryPolicy: row.retry_policy,
 });
 
-async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<void> {
+async function assertRegistered(db: Queryable, eventNames: readonly string[]): Promise<void> {
   const names = eventNames.filter((name) => name !== '*');
-  const unknown = await createEventTypeQueries(db).findUnknownEventTypes(names);
+  const unknown = await findUnknownEventTypes(db, names);
   if (unknown.length > 0) {
     throw new ValidationError(
       unknown.map((name) => ({ field: `eventNames[${eventNames.indexOf(name)}]`, message: `event type "${name}" is not registered` })),
@@ -49,13 +50,12 @@ async function assertRegistered(db: Db, eventNames: readonly string[]): Promise<
 
 export function createConfigService(deps: { pool: Pool; publisher: Publisher; box: SecretBox; secretRotationOverlapMs: number }) {
   const { box } = deps;
-  const queries = createConfigQueries(deps.pool);
   const sealAuth = (auth: object | null): string | null => (auth === null ? null : box.encrypt(JSON.stringify(auth)));
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
    * same transaction; its deliveries are started after commit (or by the reconciler).
    */
-  const announceIfDisabled = (client: Db, before: WebhookConfigRow | undefined, after: WebhookConfigRow): Promise<DeliveryRef[]> =>
+  const announceIfDisabled = (client: Queryable, before: WebhookConfigRow | undefined, after: WebhookConfigRow): Promise<DeliveryRef[]> =>
     before?.enabled && !after.enabled ? announceConfigDisabled(client, deps.publisher, after) : Promise.resolve([]);
 
   /** Creates or replaces a config; the signing secret given, or one generated, is returned only when the config is created. */
@@ -65,9 +65,8 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
     const generated = secret ?? generateSecret();
     const sealed = box.encrypt(generated);
     const { created, config, refs } = await withTransaction(deps.pool, async (client) => {
-      const txQueries = createConfigQueries(client);
-      const current = await txQueries.getConfigForUpdate(orgId, configId);
-      const written = await txQueries.putConfig(orgId, configId, fields, secret ? sealed : null, sealed);
+      const current = await getConfigForUpdate(client, orgId, configId);
+      const written = await putConfig(client, orgId, configId, fields, secret ? sealed : null, sealed);
       return { ...written, refs: await announceIfDisabled(client, current, written.config) };
     });
     await deps.publisher.startDeliveries(refs);
@@ -77,8 +76,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
   /** Changes the given fields of a config and keeps the others. */
   async function patch(orgId: string, configId: string, changes: ConfigChanges): Promise<WebhookConfigRow> {
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
-      const txQueries = createConfigQueries(client);
-      const current = await txQueries.getConfigForUpdate(orgId, configId);
+      const current = await getConfigForUpdate(client, orgId, configId);
       if (!current) throw new NotFoundError(`config ${configId}`);
       if (changes.eventNames) await assertRegistered(client, changes.eventNames);
       const { auth, ...rest } = changes;
@@ -88,7 +86,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
         ...(auth !== undefined ? { auth: sealAuth(auth) } : {}),
       };
       fields.eventNames = [...new Set(fields.eventNames)];
-      const { config } = await txQueries.putConfig(orgId, configId, fields, null, current.secret);
+      const { config } = await putConfig(client, orgId, configId, fields, null, current.secret);
       return { updated: config, refs: await announceIfDisabled(client, current, config) };
     });
     await deps.publisher.startDeliveries(refs);
@@ -97,7 +95,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
 
   /** The config's signing secrets, decrypted. */
   async function secrets(orgId: string, configId: string): Promise<ConfigSecrets> {
-    const row = await queries.getConfig(orgId, configId);
+    const row = await getConfig(deps.pool, orgId, configId);
     if (!row) throw new NotFoundError(`config ${configId}`);
     const previousLive = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     return {
@@ -110,7 +108,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
   /** A new signing secret; the one it replaces keeps verifying for SECRET_ROTATION_OVERLAP. */
   async function rotateSecret(orgId: string, configId: string): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
     const secret = generateSecret();
-    const row = await queries.rotateSecret(orgId, configId, box.encrypt(secret), deps.secretRotationOverlapMs);
+    const row = await rotateStoredSecret(deps.pool, orgId, configId, box.encrypt(secret), deps.secretRotationOverlapMs);
     if (!row) throw new NotFoundError(`config ${configId}`);
     return {
       secret,

@@ -1,8 +1,8 @@
 /** Registering event types: a type's JSON Schema and payload limit are checked, and a bus triple maps to one type only. */
 import Ajv from 'ajv';
 import { ConflictError, ValidationError } from '../api/errors';
-import { BUS_TRIPLE_INDEX, createEventTypeQueries, type EventTypeRow } from '../db/event-types';
-import type { Pool } from '../db/pool';
+import { BUS_TRIPLE_INDEX, type EventTypeRow, findEventTypeByBusTriple, upsertEventType } from '../db/event-types';
+import { type Pool } from '../db/pool';
 
 /** An event type as a request gives it; the bus fields come all three together or not at all. */
 export interface EventTypeInput {
@@ -21,7 +21,6 @@ function isBusTripleTaken(error: unknown): boolean {
 }
 
 export function createEventTypeService(deps: { pool: Pool; maxPayloadBytes: number }) {
-  const queries = createEventTypeQueries(deps.pool);
   const ajv = new Ajv({ strict: false });
 
   /** Creates or replaces an event type. */
@@ -41,7 +40,7 @@ export function createEventTypeService(deps: { pool: Pool; maxPayloadBytes: numb
         ? { eventBus: input.eventBus, eventSource: input.eventSource, eventDetailType: input.eventDetailType }
         : null;
     try {
-      return await queries.upsertEventType(eventName, {
+      return await upsertEventType(deps.pool, eventName, {
         description: input.description ?? null,
         schema: input.schema ?? null,
         bus,
@@ -50,7 +49,7 @@ export function createEventTypeService(deps: { pool: Pool; maxPayloadBytes: numb
       });
     } catch (error) {
       if (!isBusTripleTaken(error)) throw error;
-      const owner = bus ? await queries.findEventTypeByBusTriple(bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
+      const owner = bus ? await findEventTypeByBusTriple(deps.pool, bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
       throw new ConflictError(`eventBus, eventSource and eventDetailType already map to event type "${owner?.name ?? 'another'}"`);
     }
   }

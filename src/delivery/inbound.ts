@@ -1,11 +1,11 @@
 /** Inbound sources: a provider's signed webhook verified and published as an event, and a source registered with its secret rotated. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { BadRequestError, NotFoundError, SignatureVerificationError, ValidationError } from '../api/errors';
-import { createInboundSourceQueries, type InboundProvider, type InboundSourceRow } from '../db/inbound-sources';
-import { type Pool, withTransaction } from '../db/pool';
 import { inboundEventName, InboundPayloadError, inboundSecretProblem, InboundVerificationError, verifyInbound } from '../inbound/verify';
 import type { SecretBox } from '../core/secret-box';
 import type { PublishResponse, Publisher } from './publisher';
+import { getInboundSource, getInboundSourceForUpdate, type InboundProvider, type InboundSourceRow, putInboundSource } from '../db/inbound-sources';
+import { type Pool, withTransaction } from '../db/pool';
 
 /** An inbound source as a request registers it. */
 export interface InboundSourceInput {
@@ -32,14 +32,13 @@ function liveSecrets(box: SecretBox, row: InboundSourceRow, now: number): string
 
 export function createInboundService(deps: { pool: Pool; publisher: Publisher; box: SecretBox; secretRotationOverlapMs: number }) {
   const { box } = deps;
-  const queries = createInboundSourceQueries(deps.pool);
 
   /**
    * Verifies a request to `POST /inbound/{sourceId}` over its raw body; one that does not verify publishes
    * nothing. A verified one becomes the event `{eventNamePrefix}.{provider event}`.
    */
   async function receive(sourceId: string, request: ReceivedInbound): Promise<{ eventName: string } & PublishResponse> {
-    const source = await queries.getInboundSource(sourceId);
+    const source = await getInboundSource(deps.pool, sourceId);
     if (!source) throw new NotFoundError(`inbound source ${sourceId}`);
     let verified;
     try {
@@ -69,10 +68,9 @@ export function createInboundService(deps: { pool: Pool; publisher: Publisher; b
     const problem = inboundSecretProblem(input.provider, input.secret);
     if (problem) throw new ValidationError([{ field: 'secret', message: problem }]);
     return withTransaction(deps.pool, async (client) => {
-      const txQueries = createInboundSourceQueries(client);
-      const current = await txQueries.getInboundSourceForUpdate(sourceId);
+      const current = await getInboundSourceForUpdate(client, sourceId);
       const rotated = current && box.decrypt(current.secret) !== input.secret ? current.secret : null;
-      return txQueries.putInboundSource(
+      return putInboundSource(client, 
         sourceId,
         { provider: input.provider, orgId: input.orgId, eventNamePrefix: input.eventNamePrefix, publicUrl: input.url ?? null },
         box.encrypt(input.secret),

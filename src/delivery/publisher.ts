@@ -1,12 +1,14 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError, PayloadTooLargeError, SchemaMismatchError } from '../core/errors';
-import { createConfigQueries } from '../db/configs';
-import { createDeliveryQueries, type EventEnvelope, type FilteredConfig } from '../db/deliveries';
+import { findMatchingConfigs } from '../db/configs';
+import { insertDeliveries } from '../db/deliveries';
+import { getEventType } from '../db/event-types';
+import { type EventEnvelope, type FilteredConfig, insertEvent } from '../db/events';
+import { claimIdempotencyKey } from '../db/idempotency';
 import { uuidv7 } from '../db/ids';
+import { type Queryable, type Pool, withTransaction } from '../db/pool';
 import { matchPattern } from './event-pattern';
-import { createEventTypeQueries } from '../db/event-types';
-import { type Db, type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { retryOverrideOf } from '../shared/retry-policy';
 import { deliveryWorkflowId } from '../shared/temporal';
@@ -41,10 +43,9 @@ export function filterView(eventId: string, request: PublishRequest, now: Date):
  * A live idempotency key is claimed first; when it was already used, nothing is written and the first
  * answer comes back with no refs to start. The caller starts the refs after commit.
  */
-export async function writeEvent(db: Db, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
-  const queries = createDeliveryQueries(db);
+export async function writeEvent(db: Queryable, request: PublishRequest): Promise<{ response: PublishResponse; refs: DeliveryRef[] }> {
   const eventId = uuidv7();
-  const subscribed = await createConfigQueries(db).findMatchingConfigs(request.orgId, request.eventName);
+  const subscribed = await findMatchingConfigs(db, request.orgId, request.eventName);
   // Each config's filter sees the event as its receiver would: the body's fields, and the org.
   const seen = filterView(eventId, request, new Date());
   const filteredConfigs: FilteredConfig[] = [];
@@ -72,11 +73,11 @@ export async function writeEvent(db: Db, request: PublishRequest): Promise<{ res
   };
   if (request.idempotencyKey) {
     // A concurrent claim of the same key waits on its row lock until this transaction ends.
-    const earlier = await queries.claimIdempotencyKey(request.orgId, request.idempotencyKey, eventId, response);
+    const earlier = await claimIdempotencyKey(db, request.orgId, request.idempotencyKey, eventId, response);
     if (earlier) return { response: earlier as PublishResponse, refs: [] };
   }
-  const event = await queries.insertEvent(eventId, request.orgId, request.eventName, request.data, { envelope: request.envelope ?? null, filteredConfigs });
-  await queries.insertDeliveries(event, refs);
+  const event = await insertEvent(db, eventId, request.orgId, request.eventName, request.data, { envelope: request.envelope ?? null, filteredConfigs });
+  await insertDeliveries(db, event, refs);
   return { response, refs };
 }
 
@@ -96,8 +97,8 @@ export function createPublisher(deps: {
   const validators = new Map<string, { version: number; validate: ValidateFunction }>();
   const ceiling = deps.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
 
-  async function checkEventData(eventName: string, data: unknown, db: Db = deps.pool): Promise<void> {
-    const type = await createEventTypeQueries(db).getEventType(eventName);
+  async function checkEventData(eventName: string, data: unknown, db: Queryable = deps.pool): Promise<void> {
+    const type = await getEventType(db, eventName);
     if (!type) throw new EventTypeNotRegisteredError(eventName);
     if (type.archived_at) throw new EventTypeArchivedError(eventName);
     const limit = Math.min(type.max_payload_bytes ?? ceiling, ceiling);
@@ -159,7 +160,7 @@ export function createPublisher(deps: {
      * announces, and returns the refs to start after commit. An unregistered or archived event type
      * (an operator's choice to silence it), or data its schema refuses, writes nothing: the change still commits.
      */
-    async announce(db: Db, request: PublishRequest): Promise<DeliveryRef[]> {
+    async announce(db: Queryable, request: PublishRequest): Promise<DeliveryRef[]> {
       try {
         await checkEventData(request.eventName, request.data, db);
       } catch (error) {

@@ -1,10 +1,10 @@
 /** EventBridge PutEvents entries made events: the bus triple names the type, its `orgIdPath` the org, and each is published as `POST /events` would. */
-import type { EventEnvelope } from '../db/deliveries';
-import { createEventTypeQueries } from '../db/event-types';
-import type { Pool } from '../db/pool';
 import { HttpError } from '../api/errors';
 import { ID_PATTERN } from '../shared/ids';
 import type { Publisher } from './publisher';
+import { type EventEnvelope } from '../db/events';
+import { type Pool } from '../db/pool';
+import { findEventTypeByBusTriple } from '../db/event-types';
 
 const DEFAULT_BUS = 'default';
 
@@ -64,7 +64,6 @@ function mayPublishFor(scopes: readonly string[], orgId: string): boolean {
 
 /** Puts entries for a caller with the given scopes; each entry is published as its own event. */
 export function createPutEvents(deps: { pool: Pool; publisher: Publisher }) {
-  const eventTypes = createEventTypeQueries(deps.pool);
 
   async function putEntry(raw: unknown, scopes: readonly string[]): Promise<PutEventsEntryResult> {
     try {
@@ -86,7 +85,7 @@ export function createPutEvents(deps: { pool: Pool; publisher: Publisher }) {
       }
       const time = timeOf(raw.Time, new Date());
 
-      const type = await eventTypes.findEventTypeByBusTriple(bus, source, detailType);
+      const type = await findEventTypeByBusTriple(deps.pool, bus, source, detailType);
       if (!type) {
         throw new EntryError('InvalidArgument', `No event definition for EventBusName "${bus}", Source "${source}" and DetailType "${detailType}".`);
       }

@@ -1,14 +1,15 @@
 /** Retries on request: one delivery (its run signalled, or a new delivery when it has finished), or dead letters in bulk. */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { type ConfigState, createConfigQueries } from '../db/configs';
-import { createDeadLetterQueries, type DeadLetterFilter } from '../db/dead-letters';
-import { createDeliveryQueries, type DeliveryRow } from '../db/deliveries';
-import { uuidv7 } from '../db/ids';
-import { type Pool, withTransaction } from '../db/pool';
 import { ConfigDeletedError, ConfigDisabledError, ConflictError, type HttpError, NotFoundError } from '../api/errors';
 import { deliveryWorkflowId } from '../shared/temporal';
 import { type DeliveryDispatcher, type DeliveryRef, deliveryRefOf } from './dispatcher';
 import type { Publisher } from './publisher';
+import { type ConfigState, getConfig, listConfigStates } from '../db/configs';
+import { type DeadLetterFilter, listDeadLetters } from '../db/dead-letters';
+import { type DeliveryRow, getDelivery, insertDeliveries } from '../db/deliveries';
+import { uuidv7 } from '../db/ids';
+import { type Pool, withTransaction } from '../db/pool';
+import { getEvent } from '../db/events';
 
 /** Most dead letters one bulk retry takes on; the rest wait for another request. */
 const BULK_RETRY_LIMIT = 1000;
@@ -45,19 +46,15 @@ async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher; publisher: Publisher }) {
-  const queries = createDeliveryQueries(deps.pool);
-  const deadLetters = createDeadLetterQueries(deps.pool);
-  const configs = createConfigQueries(deps.pool);
 
   /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
   async function redeliver(row: DeliveryRow): Promise<string> {
     const deliveryId = uuidv7();
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
-      const txQueries = createDeliveryQueries(client);
-      const event = await txQueries.getEvent(row.org_id, row.event_id);
+      const event = await getEvent(client, row.org_id, row.event_id);
       if (!event) throw new ConflictError(`event ${row.event_id} no longer exists`);
-      await txQueries.insertDeliveries(event, [ref], row.delivery_id);
+      await insertDeliveries(client, event, [ref], row.delivery_id);
     });
     await deps.publisher.startDeliveries([ref]);
     return deliveryId;
@@ -65,11 +62,11 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
 
   /** Retries one delivery of the org: a refused retry leaves the delivery and its dead letter as they were. */
   async function retryDelivery(orgId: string, deliveryId: string): Promise<DeliveryRetry> {
-    const row = await queries.getDelivery(orgId, deliveryId);
+    const row = await getDelivery(deps.pool, orgId, deliveryId);
     if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
     if (row.test) throw new ConflictError(`delivery ${deliveryId} is a test send: send another test instead`);
     // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
-    const refusal = retryRefusal(row.config_id, await configs.getConfig(orgId, row.config_id));
+    const refusal = retryRefusal(row.config_id, await getConfig(deps.pool, orgId, row.config_id));
     if (refusal) throw refusal;
     if (row.status === 'delivered' || row.status === 'expired') {
       const newId = await redeliver(row);
@@ -88,8 +85,8 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
 
   /** Signals the runs of the org's dead letters that match, up to BULK_RETRY_LIMIT; those of disabled or deleted configs are skipped. */
   async function retryDeadLetters(orgId: string, filter: DeadLetterFilter): Promise<DeadLetterRetry> {
-    const rows = await deadLetters.listDeadLetters(orgId, filter, BULK_RETRY_LIMIT);
-    const states = await configs.listConfigStates(orgId, [...new Set(rows.map((row) => row.config_id))]);
+    const rows = await listDeadLetters(deps.pool, orgId, filter, BULK_RETRY_LIMIT);
+    const states = await listConfigStates(deps.pool, orgId, [...new Set(rows.map((row) => row.config_id))]);
     const configOf = new Map(states.map((state) => [state.config_id, state]));
     const skipped: DeadLetterRetry['skipped'] = [];
     const retryable = rows.filter((row) => {

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Config } from '../config';
-import { createDeliveryQueries } from '../db/deliveries';
+import { markWorkflowsStarted } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
@@ -30,7 +30,7 @@ export async function startCommittedDeliveries(deps: StartDeps, refs: readonly D
   }
   if (started.length === 0) return;
   try {
-    await createDeliveryQueries(deps.pool).markWorkflowsStarted(started);
+    await markWorkflowsStarted(deps.pool, started);
   } catch (error) {
     // Harmless: the reconciler's repeated start of a running workflow starts nothing.
     deps.logger.warn({ err: error }, 'could not mark workflows started');

@@ -10,11 +10,11 @@ import { isSuccess } from '../activities/attempt/outcome';
 import { DeliveryNetworkError, type HttpClient, type PostResult } from '../core/http';
 import { createReceiverAuth, openReceiverAuth } from '../core/receiver-auth';
 import { ConfigNotFoundError, EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError } from '../core/errors';
-import { createConfigQueries } from '../db/configs';
 import type { DeliveryContext } from '../db/deliveries';
-import { createEventTypeQueries } from '../db/event-types';
 import type { Pool } from '../db/pool';
-import { createTestSendQueries } from '../db/test-sends';
+import { getConfig } from '../db/configs';
+import { getEventType } from '../db/event-types';
+import { insertTestSend } from '../db/test-sends';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../core/secret-box';
 import type { Publisher } from './publisher';
@@ -63,9 +63,6 @@ export interface TestSenderDeps {
 }
 
 export function createTestSender(deps: TestSenderDeps) {
-  const configs = createConfigQueries(deps.pool);
-  const eventTypes = createEventTypeQueries(deps.pool);
-  const records = createTestSendQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
   const transforms = createTransformCache();
 
@@ -76,7 +73,7 @@ export function createTestSender(deps: TestSenderDeps) {
       await deps.publisher.checkEventData(eventName, data);
       return data;
     }
-    const type = await eventTypes.getEventType(eventName);
+    const type = await getEventType(deps.pool, eventName);
     if (!type) throw new EventTypeNotRegisteredError(eventName);
     if (type.archived_at) throw new EventTypeArchivedError(eventName);
     if (!type.schema) return {};
@@ -89,7 +86,7 @@ export function createTestSender(deps: TestSenderDeps) {
 
   return {
     async send(input: TestSendRequest): Promise<TestSendResult> {
-      const row = await configs.getConfig(input.orgId, input.configId);
+      const row = await getConfig(deps.pool, input.orgId, input.configId);
       if (!row) throw new ConfigNotFoundError(input.configId);
       const eventName = input.eventName ?? TEST_EVENT;
       const data = await sampleData(input.eventName, input.data);
@@ -149,7 +146,7 @@ export function createTestSender(deps: TestSenderDeps) {
       const errorClass = delivered ? null : (failure?.errorClass ?? 'http_status');
       const errorMessage = delivered ? null : (failure?.message ?? `HTTP ${statusCode}`);
       const responseBody = result?.body ?? null;
-      await records.insertTestSend({
+      await insertTestSend(deps.pool, {
         eventId,
         deliveryId,
         orgId: row.org_id,

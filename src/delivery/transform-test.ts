@@ -1,7 +1,8 @@
 /** Trying a transform on an event before a config stores it: the body it would send, filled in as a publish would fill the event. */
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../api/errors';
-import { createTransformCache, type Transform, TransformEvaluationError } from './transform';
+import { type Transform } from '../shared/transform';
+import { createTransformCache, TransformEvaluationError } from './transform';
 
 /** An event to try a transform on; what is left out is filled in as a publish would. */
 export interface TransformTestEvent {

@@ -5,6 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { type Transform, TRANSFORM_PRESET_NAMES, type TransformPreset } from '../shared/transform';
 
 /** Longest expression accepted. */
 export const MAX_TRANSFORM_LENGTH = 16 * 1024;
@@ -61,15 +62,13 @@ const TEAMS = `{
   ]
 }`;
 
-export const TRANSFORM_PRESETS = { slack: SLACK, teams: TEAMS } as const;
-export type TransformPreset = keyof typeof TRANSFORM_PRESETS;
+export const TRANSFORM_PRESETS: Record<TransformPreset, string> = { slack: SLACK, teams: TEAMS };
 
 /** A config's `transform`: a JSONata expression, or `{"preset": "slack" | "teams"}`. */
 export const transformSchema = z.union([
   z.string().min(1, 'an empty expression').max(MAX_TRANSFORM_LENGTH, `at most ${MAX_TRANSFORM_LENGTH} characters`),
-  z.strictObject({ preset: z.enum(Object.keys(TRANSFORM_PRESETS) as [TransformPreset, ...TransformPreset[]]) }),
-]);
-export type Transform = z.infer<typeof transformSchema>;
+  z.strictObject({ preset: z.enum(TRANSFORM_PRESET_NAMES) }),
+]) satisfies z.ZodType<Transform>;
 
 /** What a transform is evaluated over: the body that is sent without one, and the org it goes to. */
 export interface TransformInput {

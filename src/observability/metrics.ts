@@ -3,7 +3,7 @@
  * codes, attempt results and delivery statuses; never an org, a config or a URL.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createMetricQueries } from '../db/metrics';
+import { countHealth } from '../db/metrics';
 import type { Pool } from '../db/pool';
 import type { ErrorClass } from '../core/http';
 import type { Logger } from '../logger';
@@ -88,12 +88,10 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     watchHealth(pool, logger) {
       if (watched) return;
       watched = true;
-      const queries = createMetricQueries(pool);
       // One query per scrape serves all three gauges: the first gauge's collect reads, the others reuse it.
-      let reading: Promise<Awaited<ReturnType<typeof queries.countHealth>> | undefined> | undefined;
+      let reading: Promise<Awaited<ReturnType<typeof countHealth>> | undefined> | undefined;
       const read = () => {
-        reading ??= queries
-          .countHealth()
+        reading ??= countHealth(pool)
           .catch((error: unknown) => {
             logger.warn({ err: error }, 'health gauges not read: Postgres unreachable');
             return undefined;

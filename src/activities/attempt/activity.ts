@@ -8,11 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import { createReceiverAuth } from '../../core/receiver-auth';
 import type { SecretBox } from '../../core/secret-box';
-import { createConfigQueries } from '../../db/configs';
-import { createDeadLetterQueries } from '../../db/dead-letters';
-import { type AttemptRecord, createDeliveryQueries } from '../../db/deliveries';
-import type { Pool } from '../../db/pool';
-import { createTransformCache } from '../../delivery/transform';
+import { admitAttempt, HEALTH_AFTER_ATTEMPT } from '../../core/endpoint-health';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../observability/metrics';
 import type { RetrySettings } from '../../shared/settings';
@@ -24,6 +20,12 @@ import { type PreparedRequest, prepareRequest, type ReadyContext } from './prepa
 import { type Answer, attemptRecord } from './record';
 import { admission, type Readiness, readiness, type Stop } from './readiness';
 import type { DeliveryRequest } from './request';
+import { type AttemptRecord, recordAttempt } from '../../db/attempts';
+import { markDeadLetterRetried } from '../../db/dead-letters';
+import { loadDeliveryContext } from '../../db/deliveries';
+import { releaseLease } from '../../db/leases';
+import { type Pool } from '../../db/pool';
+import { createTransformCache } from '../../delivery/transform';
 
 /** A lease outlives its attempt's HTTP timeout by this much before another attempt may take the slot. */
 const LEASE_MARGIN_MS = 15_000;
@@ -85,9 +87,6 @@ export interface AttemptDeps {
 }
 
 export function createAttemptActivity(deps: AttemptDeps) {
-  const deliveries = createDeliveryQueries(deps.pool);
-  const configs = createConfigQueries(deps.pool);
-  const deadLetters = createDeadLetterQueries(deps.pool);
   const receiverAuth = createReceiverAuth({ http: deps.http });
   const transforms = createTransformCache();
   const circuit = { threshold: deps.config.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: deps.config.CIRCUIT_BREAKER_COOLDOWN };
@@ -105,7 +104,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
   async function recordPersistently(record: AttemptRecord, deadline: number): Promise<number | undefined> {
     for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
       try {
-        return await withTimeout(deliveries.recordAttempt(record), RECORD_TRY_TIMEOUT_MS);
+        return await withTimeout(recordAttempt(deps.pool, record, HEALTH_AFTER_ATTEMPT), RECORD_TRY_TIMEOUT_MS);
       } catch (error) {
         if (Date.now() + pause >= deadline) {
           deps.logger.warn({ err: error, deliveryId: record.deliveryId }, 'answer not recorded yet; handed to the workflow');
@@ -118,7 +117,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
   /** Loads the delivery and says whether it is to be attempted; a delivery that may not be stops the run. */
   async function loadReady(input: AttemptInput, known: Known): Promise<Exclude<Readiness, Stop>> {
-    const loaded = await deliveries.loadDeliveryContext(input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
+    const loaded = await loadDeliveryContext(deps.pool, input.deliveryId, new Date(input.windowEndsAt - input.retry.windowMs));
     if (loaded) {
       known.windowAttempts = loaded.window_attempts;
       known.facts = { statusCode: loaded.last_status_code, errorClass: null, attempt: loaded.attempt_count };
@@ -133,7 +132,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
    * stops the run (config gone) or throws a held-back failure whose wait the workflow honours.
    */
   async function admit(activity: Context, input: AttemptInput, ctx: ReadyContext, request: DeliveryRequest, attemptToken: string, known: Known): Promise<void> {
-    const admitted = await configs.admitAttempt({
+    const admitted = await admitAttempt(deps.pool, {
       orgId: ctx.org_id,
       configId: ctx.config_id,
       deliveryId: ctx.delivery_id,
@@ -168,7 +167,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
    */
   async function send(activity: Context, ctx: ReadyContext, prepared: PreparedRequest, attemptToken: string): Promise<Answer> {
     if (activity.cancellationSignal.aborted) {
-      await deliveries.releaseLease(attemptToken).catch(() => undefined);
+      await releaseLease(deps.pool, attemptToken).catch(() => undefined);
       throw activity.cancellationSignal.reason;
     }
     const startedAt = new Date();
@@ -183,7 +182,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
       });
     } catch (error) {
       if (!(error instanceof DeliveryNetworkError)) {
-        await deliveries.releaseLease(attemptToken).catch(() => undefined);
+        await releaseLease(deps.pool, attemptToken).catch(() => undefined);
         throw error;
       }
       failure = error;
@@ -241,7 +240,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     }
     // A failed answer that could not be written is retried like an attempt that could not be made.
     if (attempt === undefined) {
-      await deliveries.releaseLease(attemptToken).catch(() => undefined);
+      await releaseLease(deps.pool, attemptToken).catch(() => undefined);
       throw new AnswerNotRecordedError(`HTTP answer not recorded: ${record.error ?? 'failed'}`);
     }
     if (outcome.kind === 'gone') await deps.disableGoneConfig(ctx.org_id, ctx.config_id);
@@ -258,7 +257,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
     // A dead letter attempted by a run that never recorded its retry: a new run after the first one ended
     // abnormally (or one the reconciler took for stranded). The row takes the retry now, so that this
     // attempt's answer counts; a run retried by signal has done so already.
-    if (ctx.status === 'dead_lettered') await deadLetters.markDeadLetterRetried(ctx.delivery_id);
+    if (ctx.status === 'dead_lettered') await markDeadLetterRetried(deps.pool, ctx.delivery_id);
     // Each attempt holds a lease of its own, so it frees its own slot and never another attempt's.
     const attemptToken = randomUUID();
     const prepared = await prepareRequest({ box: deps.box, userAgent: deps.userAgent, transforms }, ctx, known.facts);
@@ -297,7 +296,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
 
     /** Writes a 2xx that its attempt could not write: retried by the workflow until Postgres answers. */
     async recordAnswer(answer: UnrecordedAnswer): Promise<number> {
-      return deliveries.recordAttempt({
+      return recordAttempt(deps.pool, {
         deliveryId: answer.deliveryId,
         attemptToken: answer.attemptToken,
         orgId: answer.orgId,
@@ -312,7 +311,7 @@ export function createAttemptActivity(deps: AttemptDeps) {
         responseBody: null,
         status: 'delivered',
         nextAttemptAt: null,
-      });
+      }, HEALTH_AFTER_ATTEMPT);
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { FailureType } from '../../shared/temporal';
-import type { AttemptRecord } from '../../db/deliveries';
+import type { AttemptRecord } from '../../db/attempts';
 import type { AttemptOutcome, HeldBackOutcome } from './outcome';
 import type { Stop } from './readiness';
 

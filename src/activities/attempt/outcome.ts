@@ -2,7 +2,7 @@
  * What an answer means for a delivery, and how long it waits before the next attempt. Pure: the
  * activity passes in the clock, the counts from Postgres and the jitter.
  */
-import type { AdmissionDecision } from '../../db/configs';
+import type { AdmissionDecision } from '../../core/endpoint-health';
 import { backoffAfter, retryDelay } from '../../shared/retry-policy';
 import type { RetrySettings } from '../../shared/settings';
 import type { ErrorClass } from '../../core/http';

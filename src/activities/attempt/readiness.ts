@@ -2,7 +2,7 @@
  * Whether a delivery can be attempted at all, and whether the config lets an attempt out now.
  * Pure: the activity loads the context and asks Postgres for admission.
  */
-import type { AdmissionDecision } from '../../db/configs';
+import type { AdmissionDecision } from '../../core/endpoint-health';
 import type { DeliveryContext } from '../../db/deliveries';
 import { FailureType } from '../../shared/temporal';
 

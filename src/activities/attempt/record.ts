@@ -1,7 +1,8 @@
 /**
  * What Postgres keeps of one attempt. Pure: builds the row from the answer and its outcome.
  */
-import type { AttemptRecord, DeliveryContext } from '../../db/deliveries';
+import type { AttemptRecord } from '../../db/attempts';
+import type { DeliveryContext } from '../../db/deliveries';
 import type { ErrorClass, PostResult } from '../../core/http';
 import type { AttemptOutcome } from './outcome';
 

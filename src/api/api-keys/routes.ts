@@ -2,18 +2,17 @@
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { Config } from '../../config';
-import { createApiKeyQueries } from '../../db/api-keys';
-import type { Pool } from '../../db/pool';
 import { secretBoxFor } from '../../core/secret-box';
 import { generateApiKey, generateSigV4Key } from '../auth';
 import { listQuery, parseInput } from '../common/schema';
 import { NotFoundError } from '../errors';
 import { apiKeyParams, createApiKeyBody, decodeApiKeyCursor } from './schema';
 import { apiKeyView, type createdBearerKeySchema, type createdSigV4KeySchema } from './view';
+import { type Pool } from '../../db/pool';
+import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
 
 export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'> }): Router {
   const router = Router();
-  const queries = createApiKeyQueries(deps.pool);
   const box = secretBoxFor(deps.config);
 
   router.post('/api-keys', async (req, res) => {
@@ -21,7 +20,7 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
     if (body.type === 'aws-sigv4') {
       // SigV4 verification recomputes the signature: the secret is kept, encrypted, and shown this once.
       const generated = generateSigV4Key();
-      const row = await queries.insertApiKey({
+      const row = await insertApiKey(deps.pool, {
         type: 'aws-sigv4',
         keyId: generated.keyId,
         prefix: generated.accessKeyId,
@@ -35,7 +34,7 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
       return;
     }
     const generated = generateApiKey();
-    const row = await queries.insertApiKey({
+    const row = await insertApiKey(deps.pool, {
       type: 'bearer',
       keyId: generated.keyId,
       prefix: generated.prefix,
@@ -49,13 +48,13 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
 
   router.get('/api-keys', async (req, res) => {
     const { cursor, limit } = parseInput(listQuery, req.query, 'query');
-    const page = await queries.listApiKeys(cursor === undefined ? null : decodeApiKeyCursor(cursor), limit);
+    const page = await listApiKeys(deps.pool, cursor === undefined ? null : decodeApiKeyCursor(cursor), limit);
     res.json({ items: page.items.map(apiKeyView), nextCursor: page.nextCursor });
   });
 
   router.delete('/api-keys/:keyId', async (req, res) => {
     const { keyId } = parseInput(apiKeyParams, req.params, 'path');
-    if (!(await queries.revokeApiKey(keyId))) throw new NotFoundError(`API key ${keyId}`);
+    if (!(await revokeApiKey(deps.pool, keyId))) throw new NotFoundError(`API key ${keyId}`);
     res.status(204).end();
   });
 

@@ -7,8 +7,6 @@
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Config } from '../../config';
-import { createApiKeyQueries } from '../../db/api-keys';
-import type { Pool } from '../../db/pool';
 import type { Publisher } from '../../delivery/publisher';
 import { createPutEvents } from '../../delivery/put-events';
 import type { Logger } from '../../logger';
@@ -18,6 +16,8 @@ import { isPostgresUnavailable, isTemporalUnavailable, RateLimitedError } from '
 import { SigV4Error, verifySigV4 } from '../sigv4';
 import { MAX_PUT_EVENTS_BYTES, MAX_PUT_EVENTS_ENTRIES, PUT_EVENTS_TARGET } from './schema';
 import { type AwsErrorCode, type awsErrorSchema, type putEventsResponseSchema, type putEventsResultEntrySchema, sendAws } from './view';
+import { type Pool } from '../../db/pool';
+import { findActiveSigV4Key } from '../../db/api-keys';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -41,7 +41,6 @@ export function awsEventsRouter(deps: {
 }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
-  const keys = createApiKeyQueries(deps.pool);
   const putEvents = createPutEvents(deps);
 
   async function authenticateSigV4(req: Request, res: Response): Promise<void> {
@@ -52,13 +51,13 @@ export function awsEventsRouter(deps: {
       const prior = query[name];
       query[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
     }
-    let row: Awaited<ReturnType<typeof keys.findActiveSigV4Key>>;
+    let row: Awaited<ReturnType<typeof findActiveSigV4Key>>;
     const caller = await verifySigV4(
       { method: req.method, path: req.originalUrl.split('?')[0], query, headers: req.headers, body },
       {
         service: 'events',
         secretOf: async (accessKeyId) => {
-          row = await keys.findActiveSigV4Key(accessKeyId);
+          row = await findActiveSigV4Key(deps.pool, accessKeyId);
           return row ? box.decrypt(row.secret_sealed) : undefined;
         },
       },

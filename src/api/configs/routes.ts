@@ -2,8 +2,6 @@
 import { Router } from 'express';
 import { destinationGuardFor } from '../../core/destinations';
 import type { Config } from '../../config';
-import { createConfigQueries, type WebhookConfigRow } from '../../db/configs';
-import type { Pool } from '../../db/pool';
 import { createConfigService } from '../../delivery/configs';
 import type { Publisher } from '../../delivery/publisher';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
@@ -22,6 +20,8 @@ import {
   testSendBody,
 } from './schema';
 import { configView, type TestSendView } from './view';
+import { deleteConfig, getConfig, listConfigs, type WebhookConfigRow } from '../../db/configs';
+import { type Pool } from '../../db/pool';
 
 type ConfigsConfig = Pick<
   Config,
@@ -68,7 +68,6 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
       throw error;
     }
   };
-  const queries = createConfigQueries(deps.pool);
   const service = createConfigService({ pool: deps.pool, publisher: deps.publisher, box, secretRotationOverlapMs: deps.config.SECRET_ROTATION_OVERLAP });
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
@@ -92,13 +91,13 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
   router.get('/webhooks/:orgId/configs', async (req, res) => {
     const { orgId } = parseInput(orgParams, req.params, 'path');
     const { cursor, limit } = parseInput(listQuery, req.query, 'query');
-    const page = await queries.listConfigs(orgId, cursor ?? null, limit);
+    const page = await listConfigs(deps.pool, orgId, cursor ?? null, limit);
     res.json({ items: page.items.map((row) => view(row)), nextCursor: page.nextCursor });
   });
 
   router.get('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    const row = await queries.getConfig(orgId, configId);
+    const row = await getConfig(deps.pool, orgId, configId);
     if (!row) throw new NotFoundError(`config ${configId}`);
     res.json(view(row));
   });
@@ -122,7 +121,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
 
   router.delete('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
-    if (!(await queries.deleteConfig(orgId, configId))) throw new NotFoundError(`config ${configId}`);
+    if (!(await deleteConfig(deps.pool, orgId, configId))) throw new NotFoundError(`config ${configId}`);
     res.status(204).end();
   });
 

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { JWT_ALGORITHMS } from '../../core/jwt-auth';
 import { isValidSecret } from '../../core/signing';
-import { compileTransform, type Transform, TransformCompileError, transformSchema } from '../../delivery/transform';
 import { parseDurationMs } from '../../shared/durations';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
 import { dataSchema, eventNameSchema, eventPatternSchema, idSchema, webhookUrlSchema } from '../common/schema';
 import { ValidationError } from '../errors';
 import { MAX_CONCURRENCY, MAX_TIMEOUT_MS } from '../../core/limits';
 import type { ReceiverAuth } from '../../core/receiver-auth';
+import { type Transform } from '../../shared/transform';
+import { compileTransform, TransformCompileError, transformSchema } from '../../delivery/transform';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 const RESERVED_HEADER = /^(host|content-length|content-type|webhook-.*)$/i;

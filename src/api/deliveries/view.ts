@@ -1,8 +1,9 @@
 /** Response views of the deliveries resource: a delivery, its summary in lists, and its attempts. */
 import { z } from 'zod';
-import type { AttemptRow, Cursor, DeliveryRow } from '../../db/deliveries';
 import { DELIVERY_STATUSES } from '../../shared/temporal';
 import { iso, nullableTimestamp, type TemporalUiConfig, temporalUiUrl, timestamp, uuid } from '../common/view';
+import { type AttemptRow } from '../../db/attempts';
+import { type Cursor, type DeliveryRow } from '../../db/deliveries';
 
 export const deliverySummarySchema = z.strictObject({
   deliveryId: uuid,

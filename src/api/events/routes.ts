@@ -1,7 +1,8 @@
 /** Routes of the events resource: publish an event, for any org or for one, and read it with its deliveries. */
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { createDeliveryQueries } from '../../db/deliveries';
+import { listDeliveriesOfEvent } from '../../db/deliveries';
+import { getEvent } from '../../db/events';
 import type { Pool } from '../../db/pool';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Publisher } from '../../delivery/publisher';
@@ -20,7 +21,6 @@ function idempotencyKeyOf(bodyKey: string | undefined, header: unknown): string 
 
 export function eventsRouter(deps: { pool: Pool; publisher: Publisher; config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'> }): Router {
   const router = Router();
-  const queries = createDeliveryQueries(deps.pool);
 
   router.post('/events', async (req, res) => {
     const body = parseInput(publishBody, req.body);
@@ -37,9 +37,9 @@ export function eventsRouter(deps: { pool: Pool; publisher: Publisher; config: P
 
   router.get('/webhooks/:orgId/events/:eventId', async (req, res) => {
     const { orgId, eventId } = parseInput(eventParams, req.params, 'path');
-    const event = await queries.getEvent(orgId, eventId);
+    const event = await getEvent(deps.pool, orgId, eventId);
     if (!event) throw new NotFoundError(`event ${eventId}`);
-    res.json(eventView(event, await queries.listDeliveriesOfEvent(eventId), deps.config));
+    res.json(eventView(event, await listDeliveriesOfEvent(deps.pool, eventId), deps.config));
   });
 
   return router;

@@ -1,8 +1,9 @@
 /** Response views of the events resource: an event with its deliveries. */
 import { z } from 'zod';
-import type { DeliveryRow, EventRow } from '../../db/deliveries';
 import { jsonObject, type TemporalUiConfig, timestamp, uuid } from '../common/view';
 import { deliverySummarySchema, deliverySummaryView } from '../deliveries/view';
+import { type DeliveryRow } from '../../db/deliveries';
+import { type EventRow } from '../../db/events';
 
 export const eventSchema = z.strictObject({
   eventId: uuid,

@@ -1,13 +1,13 @@
 /** Routes of the inbound resource: receive a provider's signed webhooks, and register the sources they come from. */
 import express, { type Request, Router } from 'express';
 import type { Config } from '../../config';
-import { createInboundSourceQueries } from '../../db/inbound-sources';
-import type { Pool } from '../../db/pool';
 import type { InboundService } from '../../delivery/inbound';
 import { parseInput } from '../common/schema';
 import { NotFoundError } from '../errors';
 import { inboundParams, putInboundBody } from './schema';
 import { inboundSourceView } from './view';
+import { type Pool } from '../../db/pool';
+import { deleteInboundSource, getInboundSource } from '../../db/inbound-sources';
 
 /** The URL as the provider called it: the source's own when set, else as this service received it. */
 const calledUrl = (req: Request, publicUrl: string | null): string => {
@@ -37,7 +37,6 @@ export function inboundReceiveRouter(deps: { inbound: InboundService; config: Pi
 /** Registration of inbound sources (admin): `PUT`, `GET` and `DELETE /inbound/{sourceId}`. */
 export function inboundSourcesRouter(deps: { pool: Pool; inbound: InboundService }): Router {
   const router = Router();
-  const queries = createInboundSourceQueries(deps.pool);
 
   router.put('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
@@ -48,14 +47,14 @@ export function inboundSourcesRouter(deps: { pool: Pool; inbound: InboundService
 
   router.get('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
-    const source = await queries.getInboundSource(sourceId);
+    const source = await getInboundSource(deps.pool, sourceId);
     if (!source) throw new NotFoundError(`inbound source ${sourceId}`);
     res.json(inboundSourceView(source));
   });
 
   router.delete('/inbound/:sourceId', async (req, res) => {
     const { sourceId } = parseInput(inboundParams, req.params, 'path');
-    if (!(await queries.deleteInboundSource(sourceId))) throw new NotFoundError(`inbound source ${sourceId}`);
+    if (!(await deleteInboundSource(deps.pool, sourceId))) throw new NotFoundError(`inbound source ${sourceId}`);
     res.status(204).end();
   });
 

@@ -1,6 +1,7 @@
+/** `npm run migrate` (in the image: `node dist/src/cli/migrate.js`): applies the pending migrations to DATABASE_URL. */
 import { loadConfig } from '../config';
-import { migrate } from './migrate';
-import { createPool } from './pool';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

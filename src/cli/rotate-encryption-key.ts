@@ -5,8 +5,8 @@
  */
 import { loadConfig } from '../config';
 import { secretBoxFor } from '../core/secret-box';
-import { reencryptSecrets } from './encryption-rotation';
-import { createPool } from './pool';
+import { reencryptSecrets } from '../db/encryption-rotation';
+import { createPool } from '../db/pool';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
