@@ -1,3 +1,4 @@
+/** Local HTTP receivers for the benchmark: one that answers 200, one that answers 503, one that never answers. */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,3 +1,4 @@
+/** Starts the Temporal cluster (frontend, history, matching, worker as separate processes) for `--temporal cluster` runs of the benchmark. */
 import pg from 'pg';
 import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster } from '../src/dev/temporal-cluster';
 import { freePortRange } from '../src/dev/free-port';

@@ -1,3 +1,4 @@
+/** Generates the typed TypeScript client's schema from docs/openapi.json. */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 

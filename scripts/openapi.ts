@@ -1,3 +1,4 @@
+/** Writes docs/openapi.json from the OpenAPI document the API serves. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from '../src/api/openapi';

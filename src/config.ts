@@ -1,3 +1,4 @@
+/** The service's configuration: one zod schema, parsed once at start-up and frozen. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error';

@@ -1,3 +1,4 @@
+/** The service's pino logger, with the fields of the request or delivery being handled. */
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { currentLogFields } from './observability/log-context';

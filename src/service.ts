@@ -1,3 +1,4 @@
+/** Worker and API in one process, as `npm start` and the tests run them. */
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';

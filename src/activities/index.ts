@@ -1,3 +1,4 @@
+/** The worker's activities, built from their dependencies: the delivery attempt, dead-letter bookkeeping and maintenance. */
 import type { Config } from '../config';
 import type { DeliveryDispatcher } from '../delivery/dispatcher';
 import { createConfigHealth } from '../delivery/config-health';

@@ -1,3 +1,4 @@
+/** Maintenance activities: the reconciler of unstarted or stranded deliveries, and the retention of history. */
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
 import { listDeliveriesToCheck, listUnstartedDeliveries, markWorkflowsChecked, markWorkflowsStarted } from '../db/deliveries';

@@ -1,3 +1,4 @@
+/** The Express app: middleware, authentication, every resource's router and the one error handler, built from its dependencies. */
 import type { Client } from '@temporalio/client';
 import { trace } from '@opentelemetry/api';
 import express, { type Express } from 'express';

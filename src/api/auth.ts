@@ -1,3 +1,4 @@
+/** API keys and scopes: who is calling, and whether the key may do what the route needs. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';

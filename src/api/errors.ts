@@ -1,3 +1,4 @@
+/** HTTP errors of the API and the one error handler that turns every failure into RFC 9457 problem+json. */
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { ConfigNotFoundError, DomainError, InvalidFieldError, PayloadTooLargeError } from '../core/errors';

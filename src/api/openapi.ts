@@ -1,3 +1,4 @@
+/** The OpenAPI 3.1 document of the REST API, generated from the request schemas and views. */
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../shared/temporal';

@@ -1,3 +1,4 @@
+/** Graceful close of an HTTP server: stop accepting, finish what is in flight, drop idle sockets. */
 import type { Server } from 'node:http';
 
 /** Stops accepting, lets in-flight requests finish, then closes idle keep-alive sockets. */

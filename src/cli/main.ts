@@ -1,3 +1,4 @@
+/** Entry point of the command-line tool (`npx temporal-webhooks`). */
 import { runCli } from './program';
 
 // Entry point of `npx temporal-webhooks`: the one place the CLI reads its environment.

@@ -1,3 +1,4 @@
+/** The command-line tool's commands, run against a service's REST API and Temporal. */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, CommanderError, Option } from 'commander';

@@ -1,3 +1,4 @@
+/** The outbound HTTP client of deliveries: undici, guarded against private destinations, redirects never followed. */
 import { isIP } from 'node:net';
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import type { DestinationGuard } from './destinations';

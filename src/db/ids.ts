@@ -1,3 +1,4 @@
+/** UUIDv7 ids for events and deliveries, whose time prefix partitions history by day. */
 import { randomBytes } from 'node:crypto';
 
 /**

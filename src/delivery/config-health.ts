@@ -1,3 +1,4 @@
+/** Config health as the service acts on it: disable a config after its dead letters, and announce that it was disabled. */
 import type { Config } from '../config';
 import { disableConfig, type WebhookConfigRow } from '../db/configs';
 import { type DeadLetterRow, recordDeadLetter } from '../db/dead-letters';

@@ -1,3 +1,4 @@
+/** Starts delivery workflows in Temporal, with their ids, search attributes and retry settings. */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { type Config, retrySettings } from '../config';

@@ -1,3 +1,4 @@
+/** Publishing: checks an event, fans it out to the matching enabled configs and writes it with its deliveries in one transaction. */
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { EventTypeArchivedError, EventTypeNotRegisteredError, InvalidFieldError, PayloadTooLargeError, SchemaMismatchError } from '../core/errors';

@@ -1,3 +1,4 @@
+/** Starts the workflows of committed deliveries after the API has answered, and marks them started. */
 import { AsyncResource } from 'node:async_hooks';
 import type { Config } from '../config';
 import { markWorkflowsStarted } from '../db/deliveries';

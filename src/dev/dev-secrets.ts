@@ -1,3 +1,4 @@
+/** Keys generated for `npm start` on a developer's machine and kept between starts. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { generateEncryptionKey } from '../core/secret-box';

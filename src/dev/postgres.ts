@@ -1,3 +1,4 @@
+/** Postgres for `npm start`: the one at DATABASE_URL, a local server, or an embedded one. */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';

@@ -1,3 +1,4 @@
+/** Finds the Temporal CLI: TEMPORAL_CLI_PATH, the project's own build, PATH, or the SDK's download. */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 

@@ -1,3 +1,4 @@
+/** Runs the Temporal dev server (`temporal server start-dev`) for `npm start`. */
 import { Connection } from '@temporalio/client';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { SearchAttributeType } from '@temporalio/common';

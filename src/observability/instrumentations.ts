@@ -1,3 +1,4 @@
+/** The OpenTelemetry instrumentations the service loads, and the requests they leave untraced. */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';

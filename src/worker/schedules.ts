@@ -1,3 +1,4 @@
+/** Creates the maintenance Schedules (reconciler and retention) in Temporal. */
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptionsStartWorkflowAction, type ScheduleUpdateOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import {

@@ -1,3 +1,4 @@
+/** Registers the delivery search attributes in the namespace when they are missing. */
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';

@@ -1,3 +1,4 @@
+/** Builds the delivery worker: its task queue, workflows bundle, activities and options. */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';

@@ -1,3 +1,4 @@
+/** The delivery workflow: one (event, config) pair, attempted until delivered, dead-lettered or expired. */
 import {
   ActivityCancellationType,
   ActivityFailure,

@@ -1,2 +1,3 @@
+/** The workflows the worker registers. */
 export { deliveryWorkflow } from './delivery';
 export { reconcileWorkflow, retentionWorkflow } from './maintenance';

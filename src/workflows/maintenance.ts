@@ -1,3 +1,4 @@
+/** Maintenance workflows, run by Schedules: the reconciler and the retention purge. */
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ReconcileResult, RetentionResult } from '../shared/temporal';
