@@ -1,7 +1,18 @@
 /** HTTP errors of the API and the one error handler that turns every failure into RFC 9457 problem+json. */
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { ConfigNotFoundError, DomainError, InvalidFieldError, PayloadTooLargeError } from '../core/errors';
+import {
+  ConfigDeletedError,
+  ConfigDisabledError,
+  DomainError,
+  InvalidFieldError,
+  InvalidInputError,
+  MalformedPayloadError,
+  PayloadTooLargeError,
+  ResourceNotFoundError,
+  SignatureVerificationError,
+  StateConflictError,
+} from '../core/errors';
 import type { Logger } from '../logger';
 
 const PROBLEM_BASE = 'urn:temporal-webhooks:problem:';
@@ -49,28 +60,6 @@ export class ConflictError extends HttpError {
   }
 }
 
-/** A retry of a delivery whose config is disabled: it would only fail again at once. */
-export class ConfigDisabledError extends HttpError {
-  override readonly name = 'ConfigDisabledError';
-  constructor(configId: string, disabledReason: string | null) {
-    super(
-      409,
-      'config-disabled',
-      'Config disabled',
-      `config ${configId} is disabled (${disabledReason ?? 'no reason given'}); enable it before retrying`,
-      { field: 'configId', configId, disabledReason },
-    );
-  }
-}
-
-/** A retry of a delivery whose config was deleted since. */
-export class ConfigDeletedError extends HttpError {
-  override readonly name = 'ConfigDeletedError';
-  constructor(configId: string) {
-    super(409, 'config-deleted', 'Config deleted', `config ${configId} no longer exists`, { field: 'configId', configId });
-  }
-}
-
 export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   constructor(message: string, field?: string) {
@@ -82,14 +71,6 @@ export class UnauthorizedError extends HttpError {
   override readonly name = 'UnauthorizedError';
   constructor(message = 'send an API key as `Authorization: Bearer <key>`') {
     super(401, 'unauthorized', 'Unauthorized', message, { field: 'authorization' });
-  }
-}
-
-/** An inbound webhook whose signature does not verify: the signature is its only credential. */
-export class SignatureVerificationError extends HttpError {
-  override readonly name = 'SignatureVerificationError';
-  constructor(message: string) {
-    super(401, 'signature', 'Signature verification failed', message);
   }
 }
 
@@ -134,8 +115,17 @@ export function validationErrorFromZod(error: ZodError, prefix = ''): Validation
 /** The HTTP answer of an error the domain throws (src/core/errors.ts); undefined for one it does not know. */
 export function httpErrorOf(error: DomainError): HttpError | undefined {
   if (error instanceof InvalidFieldError) return new ValidationError([{ field: error.field, message: error.reason }]);
+  if (error instanceof InvalidInputError) return new ValidationError(error.problems.map(({ field, message }) => ({ field, message })));
   if (error instanceof PayloadTooLargeError) return new HttpError(413, 'payload-too-large', 'Payload too large', error.message, { field: error.field });
-  if (error instanceof ConfigNotFoundError) return new NotFoundError(`config ${error.configId}`);
+  if (error instanceof MalformedPayloadError) return new BadRequestError(error.message, error.field);
+  if (error instanceof ResourceNotFoundError) return new NotFoundError(error.what);
+  if (error instanceof StateConflictError) return new ConflictError(error.message);
+  if (error instanceof ConfigDisabledError) {
+    const { configId, disabledReason } = error;
+    return new HttpError(409, 'config-disabled', 'Config disabled', error.message, { field: 'configId', configId, disabledReason });
+  }
+  if (error instanceof ConfigDeletedError) return new HttpError(409, 'config-deleted', 'Config deleted', error.message, { field: 'configId', configId: error.configId });
+  if (error instanceof SignatureVerificationError) return new HttpError(401, 'signature', 'Signature verification failed', error.message);
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 /** Writing configs: a put or a patch in one transaction that announces a config it disables, and the signing secret read and rotated. */
 import { generateSecret } from '../core/signing';
-import { NotFoundError, ValidationError } from '../api/errors';
+import { ConfigNotFoundError, InvalidInputError } from '../core/errors';
 import type { SecretBox } from '../core/secret-box';
 import { announceConfigDisabled } from './config-health';
 import type { DeliveryRef } from './dispatcher';
@@ -42,7 +42,7 @@ async function assertRegistered(db: Queryable, eventNames: readonly string[]): P
   const names = eventNames.filter((name) => name !== '*');
   const unknown = await findUnknownEventTypes(db, names);
   if (unknown.length > 0) {
-    throw new ValidationError(
+    throw new InvalidInputError(
       unknown.map((name) => ({ field: `eventNames[${eventNames.indexOf(name)}]`, message: `event type "${name}" is not registered` })),
     );
   }
@@ -77,7 +77,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
   async function patch(orgId: string, configId: string, changes: ConfigChanges): Promise<WebhookConfigRow> {
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
       const current = await getConfigForUpdate(client, orgId, configId);
-      if (!current) throw new NotFoundError(`config ${configId}`);
+      if (!current) throw new ConfigNotFoundError(configId);
       if (changes.eventNames) await assertRegistered(client, changes.eventNames);
       const { auth, ...rest } = changes;
       const fields: ConfigFields = {
@@ -96,7 +96,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
   /** The config's signing secrets, decrypted. */
   async function secrets(orgId: string, configId: string): Promise<ConfigSecrets> {
     const row = await getConfig(deps.pool, orgId, configId);
-    if (!row) throw new NotFoundError(`config ${configId}`);
+    if (!row) throw new ConfigNotFoundError(configId);
     const previousLive = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     return {
       secret: box.decrypt(row.secret),
@@ -109,7 +109,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
   async function rotateSecret(orgId: string, configId: string): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
     const secret = generateSecret();
     const row = await rotateStoredSecret(deps.pool, orgId, configId, box.encrypt(secret), deps.secretRotationOverlapMs);
-    if (!row) throw new NotFoundError(`config ${configId}`);
+    if (!row) throw new ConfigNotFoundError(configId);
     return {
       secret,
       previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,

@@ -1,6 +1,6 @@
 /** Registering event types: a type's JSON Schema and payload limit are checked, and a bus triple maps to one type only. */
 import Ajv from 'ajv';
-import { ConflictError, ValidationError } from '../api/errors';
+import { InvalidFieldError, StateConflictError } from '../core/errors';
 import { BUS_TRIPLE_INDEX, type EventTypeRow, findEventTypeByBusTriple, upsertEventType } from '../db/event-types';
 import { type Pool } from '../db/pool';
 
@@ -29,11 +29,11 @@ export function createEventTypeService(deps: { pool: Pool; maxPayloadBytes: numb
       try {
         ajv.compile(input.schema);
       } catch (error) {
-        throw new ValidationError([{ field: 'schema', message: `not a valid JSON Schema: ${(error as Error).message}` }]);
+        throw new InvalidFieldError('schema', `not a valid JSON Schema: ${(error as Error).message}`);
       }
     }
     if (input.maxPayloadBytes !== undefined && input.maxPayloadBytes > deps.maxPayloadBytes) {
-      throw new ValidationError([{ field: 'maxPayloadBytes', message: `at most MAX_PAYLOAD_BYTES (${deps.maxPayloadBytes})` }]);
+      throw new InvalidFieldError('maxPayloadBytes', `at most MAX_PAYLOAD_BYTES (${deps.maxPayloadBytes})`);
     }
     const bus =
       input.eventBus !== undefined && input.eventSource !== undefined && input.eventDetailType !== undefined
@@ -50,7 +50,7 @@ export function createEventTypeService(deps: { pool: Pool; maxPayloadBytes: numb
     } catch (error) {
       if (!isBusTripleTaken(error)) throw error;
       const owner = bus ? await findEventTypeByBusTriple(deps.pool, bus.eventBus, bus.eventSource, bus.eventDetailType) : undefined;
-      throw new ConflictError(`eventBus, eventSource and eventDetailType already map to event type "${owner?.name ?? 'another'}"`);
+      throw new StateConflictError(`eventBus, eventSource and eventDetailType already map to event type "${owner?.name ?? 'another'}"`);
     }
   }
 

@@ -1,6 +1,6 @@
 /** Inbound sources: a provider's signed webhook verified and published as an event, and a source registered with its secret rotated. */
 import type { IncomingHttpHeaders } from 'node:http';
-import { BadRequestError, NotFoundError, SignatureVerificationError, ValidationError } from '../api/errors';
+import { InvalidFieldError, MalformedPayloadError, ResourceNotFoundError, SignatureVerificationError } from '../core/errors';
 import { inboundEventName, InboundPayloadError, inboundSecretProblem, InboundVerificationError, verifyInbound } from '../inbound/verify';
 import type { SecretBox } from '../core/secret-box';
 import type { PublishResponse, Publisher } from './publisher';
@@ -39,7 +39,7 @@ export function createInboundService(deps: { pool: Pool; publisher: Publisher; b
    */
   async function receive(sourceId: string, request: ReceivedInbound): Promise<{ eventName: string } & PublishResponse> {
     const source = await getInboundSource(deps.pool, sourceId);
-    if (!source) throw new NotFoundError(`inbound source ${sourceId}`);
+    if (!source) throw new ResourceNotFoundError(`inbound source ${sourceId}`);
     let verified;
     try {
       verified = await verifyInbound(
@@ -49,7 +49,7 @@ export function createInboundService(deps: { pool: Pool; publisher: Publisher; b
       );
     } catch (error) {
       if (error instanceof InboundVerificationError) throw new SignatureVerificationError(`${source.provider} signature: ${error.message}`);
-      if (error instanceof InboundPayloadError) throw new BadRequestError(error.message, '(body)');
+      if (error instanceof InboundPayloadError) throw new MalformedPayloadError(error.message, '(body)');
       throw error;
     }
     const eventName = inboundEventName(source.event_name_prefix, verified.providerEvent);
@@ -66,7 +66,7 @@ export function createInboundService(deps: { pool: Pool; publisher: Publisher; b
   /** Creates or replaces a source; a new secret rotates, and the one it replaces keeps verifying for SECRET_ROTATION_OVERLAP. */
   async function put(sourceId: string, input: InboundSourceInput): Promise<{ created: boolean; source: InboundSourceRow }> {
     const problem = inboundSecretProblem(input.provider, input.secret);
-    if (problem) throw new ValidationError([{ field: 'secret', message: problem }]);
+    if (problem) throw new InvalidFieldError('secret', problem);
     return withTransaction(deps.pool, async (client) => {
       const current = await getInboundSourceForUpdate(client, sourceId);
       const rotated = current && box.decrypt(current.secret) !== input.secret ? current.secret : null;

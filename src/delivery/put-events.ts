@@ -1,5 +1,5 @@
 /** EventBridge PutEvents entries made events: the bus triple names the type, its `orgIdPath` the org, and each is published as `POST /events` would. */
-import { HttpError } from '../api/errors';
+import { DomainError } from '../core/errors';
 import { ID_PATTERN } from '../shared/ids';
 import type { Publisher } from './publisher';
 import { type EventEnvelope } from '../db/events';
@@ -101,7 +101,7 @@ export function createPutEvents(deps: { pool: Pool; publisher: Publisher }) {
     } catch (error) {
       if (error instanceof EntryError) return { ErrorCode: error.code, ErrorMessage: error.message };
       // The event's own data refused (its type's schema, its payload limit): this entry fails, the others go on.
-      if (error instanceof HttpError && error.status < 500) return { ErrorCode: 'InvalidArgument', ErrorMessage: error.message };
+      if (error instanceof DomainError) return { ErrorCode: 'InvalidArgument', ErrorMessage: error.message };
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 /** Retries on request: one delivery (its run signalled, or a new delivery when it has finished), or dead letters in bulk. */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ConfigDeletedError, ConfigDisabledError, ConflictError, type HttpError, NotFoundError } from '../api/errors';
+import { ConfigDeletedError, ConfigDisabledError, ResourceNotFoundError, StateConflictError } from '../core/errors';
 import { deliveryWorkflowId } from '../shared/temporal';
 import { type DeliveryDispatcher, type DeliveryRef, deliveryRefOf } from './dispatcher';
 import type { Publisher } from './publisher';
@@ -26,7 +26,7 @@ export interface DeadLetterRetry {
 }
 
 /** Why a delivery of this config is not retried: a disabled or deleted config would only fail it again at once. */
-function retryRefusal(configId: string, config: ConfigState | undefined): HttpError | undefined {
+function retryRefusal(configId: string, config: ConfigState | undefined): ConfigDeletedError | ConfigDisabledError | undefined {
   if (!config) return new ConfigDeletedError(configId);
   if (!config.enabled) return new ConfigDisabledError(configId, config.disabled_reason);
   return undefined;
@@ -53,7 +53,7 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
       const event = await getEvent(client, row.org_id, row.event_id);
-      if (!event) throw new ConflictError(`event ${row.event_id} no longer exists`);
+      if (!event) throw new StateConflictError(`event ${row.event_id} no longer exists`);
       await insertDeliveries(client, event, [ref], row.delivery_id);
     });
     await deps.publisher.startDeliveries([ref]);
@@ -63,8 +63,8 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
   /** Retries one delivery of the org: a refused retry leaves the delivery and its dead letter as they were. */
   async function retryDelivery(orgId: string, deliveryId: string): Promise<DeliveryRetry> {
     const row = await getDelivery(deps.pool, orgId, deliveryId);
-    if (!row) throw new NotFoundError(`delivery ${deliveryId}`);
-    if (row.test) throw new ConflictError(`delivery ${deliveryId} is a test send: send another test instead`);
+    if (!row) throw new ResourceNotFoundError(`delivery ${deliveryId}`);
+    if (row.test) throw new StateConflictError(`delivery ${deliveryId} is a test send: send another test instead`);
     // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
     const refusal = retryRefusal(row.config_id, await getConfig(deps.pool, orgId, row.config_id));
     if (refusal) throw refusal;

@@ -1,6 +1,6 @@
 /** Trying a transform on an event before a config stores it: the body it would send, filled in as a publish would fill the event. */
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from '../api/errors';
+import { InvalidFieldError } from '../core/errors';
 import { type Transform } from '../shared/transform';
 import { createTransformCache, TransformEvaluationError } from './transform';
 
@@ -29,7 +29,7 @@ export function createTransformTester(deps: { cacheSize: number }) {
     try {
       body = await transforms.apply(transform, input);
     } catch (error) {
-      if (error instanceof TransformEvaluationError) throw new ValidationError([{ field: 'transform', message: error.message }]);
+      if (error instanceof TransformEvaluationError) throw new InvalidFieldError('transform', error.message);
       throw error;
     }
     return { body: JSON.parse(body) as unknown, bytes: Buffer.byteLength(body) };
