@@ -113,22 +113,18 @@ export function composeWorkerDelivery(config: Config, deps: { pool: Pool; tempor
 
 export type Activities = ReturnType<typeof createActivities>;
 
+/** What the activities and the app both take: the pool, the config, the logger and their side of delivery starts. */
+function sharedDeps(config: Config, deps: { pool: Pool; logger: Logger }, delivery: Delivery) {
+  return { pool: deps.pool, config, logger: deps.logger, dispatcher: delivery.dispatcher, publisher: delivery.publisher };
+}
+
 /** The delivery worker's activities, with the worker's side of delivery starts. `metrics`: a registry of their own when not given. */
 export function composeActivities(
   config: Config,
   deps: { pool: Pool; temporal: Client; logger: Logger; http: HttpClient; metrics?: Metrics },
 ): { activities: Activities } & Delivery & Closable {
   const delivery = composeWorkerDelivery(config, deps);
-  const activities = createActivities({
-    pool: deps.pool,
-    http: deps.http,
-    config,
-    logger: deps.logger,
-    userAgent: USER_AGENT,
-    metrics: deps.metrics,
-    dispatcher: delivery.dispatcher,
-    publisher: delivery.publisher,
-  });
+  const activities = createActivities({ ...sharedDeps(config, deps, delivery), http: deps.http, userAgent: USER_AGENT, metrics: deps.metrics });
   return { activities, ...delivery };
 }
 
@@ -158,15 +154,6 @@ export function composeApp(
   deps: { pool: Pool; temporal: Client; logger: Logger; http?: HttpClient; metrics?: Metrics; sharesWorkerConnection?: boolean },
 ): { app: Express } & Delivery & Closable {
   const delivery = composeApiDelivery(config, deps);
-  const app = createApp({
-    pool: deps.pool,
-    temporal: deps.temporal,
-    config,
-    logger: deps.logger,
-    http: deps.http,
-    metrics: deps.metrics,
-    dispatcher: delivery.dispatcher,
-    publisher: delivery.publisher,
-  });
+  const app = createApp({ ...sharedDeps(config, deps, delivery), temporal: deps.temporal, http: deps.http, metrics: deps.metrics });
   return { app, ...delivery };
 }

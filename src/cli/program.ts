@@ -98,6 +98,10 @@ function configFields(config: WebhookConfig): string {
   ]);
 }
 
+/** A delivery's first fields (as `deliveries show` and `test-send` print them), then `more`. */
+const deliveryFields = (d: { deliveryId: string; eventName: string; eventId: string; configId: string; status: string }, more: [string, unknown][] = []) =>
+  fields([['delivery', d.deliveryId], ['event', `${d.eventName} (${d.eventId})`], ['config', d.configId], ['status', d.status], ...more]);
+
 const deliveryRows = (items: DeliverySummary[]) =>
   table(
     ['delivery', 'event', 'config', 'status', 'attempts', 'last status', 'created'],
@@ -297,11 +301,7 @@ export function buildProgram(io: CliIo): Command {
       const data = await ok(client().GET('/webhooks/{orgId}/deliveries/{deliveryId}', { params: { path: { orgId, deliveryId } } }));
       print(data, (d) =>
         [
-          fields([
-            ['delivery', d.deliveryId],
-            ['event', `${d.eventName} (${d.eventId})`],
-            ['config', d.configId],
-            ['status', d.status],
+          deliveryFields(d, [
             ['attempts', d.attemptCount],
             ['next attempt', d.nextAttemptAt],
             ['delivered', d.deliveredAt],
@@ -412,12 +412,7 @@ export function buildProgram(io: CliIo): Command {
       const data = await ok(client().POST('/webhooks/{orgId}/configs/{configId}/test', { params: { path: { orgId, configId } }, body }));
       print(data, (d) =>
         [
-          fields([
-            ['delivery', d.deliveryId],
-            ['event', `${d.eventName} (${d.eventId})`],
-            ['config', d.configId],
-            ['status', d.status],
-          ]),
+          deliveryFields(d),
           attemptRows([d.attempt]),
         ].join('\n'),
       );

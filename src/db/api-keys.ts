@@ -23,11 +23,11 @@ export interface ApiKeyPage {
 
 const COLUMNS = 'key_id, key_type, prefix, access_key_id, scopes, description, created_at, last_used_at, revoked_at';
 
+/** What a key is checked by: a bearer key's hash, or an `aws-sigv4` key's access key id and sealed secret. */
+export type ApiKeySecret = { type: 'bearer'; hash: Buffer } | { type: 'aws-sigv4'; accessKeyId: string; secretSealed: string };
+
 /** A key to store: a bearer key by its hash, or an `aws-sigv4` key by its access key id and sealed secret. */
-export type NewApiKey = { keyId: string; prefix: string; scopes: string[]; description: string | null } & (
-  | { type: 'bearer'; hash: Buffer }
-  | { type: 'aws-sigv4'; accessKeyId: string; secretSealed: string }
-);
+export type NewApiKey = { keyId: string; prefix: string; scopes: string[]; description: string | null } & ApiKeySecret;
 
 export async function insertApiKey(db: Queryable, input: NewApiKey): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
@@ -47,30 +47,36 @@ export async function insertApiKey(db: Queryable, input: NewApiKey): Promise<Api
   return rows[0];
 }
 
-/** A live `aws-sigv4` key by its access key id, with its sealed secret; marks it used at most once a minute. */
-export async function findActiveSigV4Key(db: Queryable, accessKeyId: string): Promise<(ApiKeyRow & { secret_sealed: string }) | undefined> {
-  const { rows } = await db.query<ApiKeyRow & { secret_sealed: string }>(
-    `WITH found AS (SELECT * FROM api_keys WHERE access_key_id = $1 AND key_type = 'aws-sigv4' AND revoked_at IS NULL),
+/**
+ * A live key of `keyType` whose `matchColumn` is `value`, with `extraColumn` besides the usual ones; marks
+ * it used at most once a minute, so requests stay read-only. The names are constants of the callers below.
+ */
+async function findActiveKey<Extra>(
+  db: Queryable,
+  keyType: ApiKeyType,
+  matchColumn: 'access_key_id' | 'key_hash',
+  extraColumn: 'secret_sealed' | 'key_hash',
+  value: string | Buffer,
+): Promise<(ApiKeyRow & Extra) | undefined> {
+  const { rows } = await db.query<ApiKeyRow & Extra>(
+    `WITH found AS (SELECT * FROM api_keys WHERE ${matchColumn} = $1 AND key_type = '${keyType}' AND revoked_at IS NULL),
           touched AS (UPDATE api_keys SET last_used_at = now()
                       WHERE key_id IN (SELECT key_id FROM found)
                         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-     SELECT ${COLUMNS}, secret_sealed FROM found`,
-    [accessKeyId],
+     SELECT ${COLUMNS}, ${extraColumn} FROM found`,
+    [value],
   );
   return rows[0];
 }
 
+/** A live `aws-sigv4` key by its access key id, with its sealed secret; marks it used at most once a minute. */
+export async function findActiveSigV4Key(db: Queryable, accessKeyId: string): Promise<(ApiKeyRow & { secret_sealed: string }) | undefined> {
+  return findActiveKey<{ secret_sealed: string }>(db, 'aws-sigv4', 'access_key_id', 'secret_sealed', accessKeyId);
+}
+
 /** A live key by the hash of its text; marks it used at most once a minute, so requests stay read-only. */
 export async function findActiveApiKey(db: Queryable, hash: Buffer): Promise<(ApiKeyRow & { key_hash: Buffer }) | undefined> {
-  const { rows } = await db.query<ApiKeyRow & { key_hash: Buffer }>(
-    `WITH found AS (SELECT * FROM api_keys WHERE key_hash = $1 AND key_type = 'bearer' AND revoked_at IS NULL),
-          touched AS (UPDATE api_keys SET last_used_at = now()
-                      WHERE key_id IN (SELECT key_id FROM found)
-                        AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
-     SELECT ${COLUMNS}, key_hash FROM found`,
-    [hash],
-  );
-  return rows[0];
+  return findActiveKey<{ key_hash: Buffer }>(db, 'bearer', 'key_hash', 'key_hash', hash);
 }
 
 /** Newest first, keyset-paginated on (created_at, key_id). */

@@ -12,7 +12,27 @@ export interface AttemptRow {
   response_body: string | null;
 }
 
-export interface AttemptRecord {
+/** What one attempt found, as its row of delivery_attempts keeps it (a live attempt's or a test send's). */
+export interface AttemptFields {
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  errorClass: string | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+/** The values of `AttemptFields` in the order of their columns: started_at, duration_ms, status_code, error_class, error, response_body. */
+export const attemptFieldValues = (fields: AttemptFields): unknown[] => [
+  fields.startedAt,
+  fields.durationMs,
+  fields.statusCode,
+  fields.errorClass,
+  fields.error,
+  fields.responseBody,
+];
+
+export interface AttemptRecord extends AttemptFields {
   deliveryId: string;
   /** One per attempt: keys its lease (freed by the same statement) and makes the write idempotent. */
   attemptToken: string;
@@ -20,12 +40,6 @@ export interface AttemptRecord {
   configId: string;
   /** Failed attempts in a row that open the config's circuit, and for how long. */
   circuit: { threshold: number; cooldownMs: number };
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  errorClass: string | null;
-  error: string | null;
-  responseBody: string | null;
   status: DeliveryStatus;
   nextAttemptAt: Date | null;
 }
@@ -92,12 +106,7 @@ export async function recordAttempt(db: Queryable, record: AttemptRecord, alongs
      SELECT attempt FROM inserted UNION ALL SELECT attempt FROM prior`,
     [
       record.deliveryId,
-      record.startedAt,
-      record.durationMs,
-      record.statusCode,
-      record.errorClass,
-      record.error,
-      record.responseBody,
+      ...attemptFieldValues(record),
       record.status,
       record.nextAttemptAt,
       record.orgId,

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Pool } from './pool';
+import { type Pool, withClient } from './pool';
 
 /** Arbitrary constant shared by every process of this service: serialises concurrent migrators. */
 const MIGRATION_LOCK_KEY = 727_001;
@@ -28,14 +28,8 @@ export interface MigrationResult {
  */
 export async function migrate(pool: Pool, dir = findMigrationsDir()): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((file) => FILE_RE.test(file)).sort();
-  const client = await pool.connect();
-  // As in withTransaction: a connection lost while checked out must not end the process, and is discarded.
-  let broken: Error | undefined;
-  const onError = (error: Error) => {
-    broken = error;
-  };
-  client.on('error', onError);
-  try {
+  // withClient discards a connection lost while checked out, as withTransaction does.
+  return withClient(pool, async (client, state) => {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await client.query(
@@ -55,7 +49,7 @@ export async function migrate(pool: Pool, dir = findMigrationsDir()): Promise<Mi
           await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
           await client.query('COMMIT');
         } catch (error) {
-          if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+          if (!state.broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (state.broken = rollbackError));
           throw error;
         }
         applied.push(file);
@@ -63,10 +57,7 @@ export async function migrate(pool: Pool, dir = findMigrationsDir()): Promise<Mi
       return { applied };
     } finally {
       // A connection that cannot unlock is discarded: its session, and with it the lock, ends.
-      if (!broken) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((unlockError: Error) => (broken = unlockError));
+      if (!state.broken) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((unlockError: Error) => (state.broken = unlockError));
     }
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  });
 }

@@ -20,27 +20,44 @@ export function createPool(options: { connectionString: string; max?: number; ap
   return pool;
 }
 
-export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/** A checked-out client's state: `broken` once its connection is lost, and then it is discarded, not pooled again. */
+export interface ClientState {
+  broken: Error | undefined;
+}
+
+/**
+ * Checks a client out for `work` and gives it back. A connection lost while checked out is emitted as an
+ * 'error' event; unheard, it would end the process. The query in progress rejects with it anyway: the
+ * error is kept in `state.broken` (where `work` may put one of its own too), and a broken client is
+ * discarded on release.
+ */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient, state: ClientState) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  // A connection lost while checked out is emitted as an 'error' event; unheard, it would end the
-  // process. The query in progress rejects with it anyway, and the broken client is discarded below.
-  let broken: Error | undefined;
+  const state: ClientState = { broken: undefined };
   const onError = (error: Error) => {
-    broken = error;
+    state.broken = error;
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return await work(client, state);
   } finally {
     client.off('error', onError);
-    client.release(broken);
+    client.release(state.broken);
   }
+}
+
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client, state) => {
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (!state.broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /**

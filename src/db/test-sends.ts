@@ -1,20 +1,15 @@
 /** Queries of test sends: an event, its delivery and its single attempt, written in one statement. */
+import { type AttemptFields, attemptFieldValues } from './attempts';
 import type { Queryable } from './pool';
 
 /** One test send as it is kept: its event, its delivery marked `test`, and its single attempt. */
-export interface TestSendRecord {
+export interface TestSendRecord extends AttemptFields {
   eventId: string;
   deliveryId: string;
   orgId: string;
   configId: string;
   eventName: string;
   data: unknown;
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  errorClass: string | null;
-  error: string | null;
-  responseBody: string | null;
   delivered: boolean;
 }
 
@@ -43,12 +38,7 @@ export async function insertTestSend(db: Queryable, record: TestSendRecord): Pro
       record.configId,
       record.eventName,
       JSON.stringify(record.data),
-      record.startedAt,
-      record.durationMs,
-      record.statusCode,
-      record.errorClass,
-      record.error,
-      record.responseBody,
+      ...attemptFieldValues(record),
       record.delivered,
     ],
   );

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors';
 import { apiKeyParams, createApiKeyBody, decodeApiKeyCursor } from './schema';
 import { apiKeyView, type createdBearerKeySchema, type createdSigV4KeySchema } from './view';
 import { type Pool } from '../../db/pool';
-import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
+import { type ApiKeySecret, insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
 
 export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_PREVIOUS_KEYS'> }): Router {
   const router = Router();
@@ -17,31 +17,19 @@ export function apiKeysRouter(deps: { pool: Pool; config: Pick<Config, 'ENCRYPTI
 
   router.post('/api-keys', async (req, res) => {
     const body = parseInput(createApiKeyBody, req.body);
+    const insert = (key: { keyId: string; prefix: string } & ApiKeySecret) =>
+      insertApiKey(deps.pool, { ...key, scopes: [...new Set(body.scopes)], description: body.description ?? null });
     if (body.type === 'aws-sigv4') {
       // SigV4 verification recomputes the signature: the secret is kept, encrypted, and shown this once.
       const generated = generateSigV4Key();
-      const row = await insertApiKey(deps.pool, {
-        type: 'aws-sigv4',
-        keyId: generated.keyId,
-        prefix: generated.accessKeyId,
-        accessKeyId: generated.accessKeyId,
-        secretSealed: box.encrypt(generated.secretAccessKey),
-        scopes: [...new Set(body.scopes)],
-        description: body.description ?? null,
-      });
+      const secretSealed = box.encrypt(generated.secretAccessKey);
+      const row = await insert({ type: 'aws-sigv4', keyId: generated.keyId, prefix: generated.accessKeyId, accessKeyId: generated.accessKeyId, secretSealed });
       const created: z.infer<typeof createdSigV4KeySchema> = { ...apiKeyView(row), type: 'aws-sigv4', accessKeyId: generated.accessKeyId, secretAccessKey: generated.secretAccessKey };
       res.status(201).json(created);
       return;
     }
     const generated = generateApiKey();
-    const row = await insertApiKey(deps.pool, {
-      type: 'bearer',
-      keyId: generated.keyId,
-      prefix: generated.prefix,
-      hash: generated.hash,
-      scopes: [...new Set(body.scopes)],
-      description: body.description ?? null,
-    });
+    const row = await insert({ type: 'bearer', keyId: generated.keyId, prefix: generated.prefix, hash: generated.hash });
     const created: z.infer<typeof createdBearerKeySchema> = { ...apiKeyView(row), type: 'bearer', accessKeyId: null, key: generated.key };
     res.status(201).json(created);
   });

@@ -5,6 +5,7 @@ import type { Config } from '../../config';
 import { createConfigService } from '../../delivery/configs';
 import type { Publisher } from '../../delivery/publisher';
 import type { RetryPolicyInput } from '../../shared/retry-policy';
+import type { Transform } from '../../shared/transform';
 import type { TestSender } from '../../delivery/test-send';
 import { importJwtKey, JwtKeyError } from '../../core/jwt-auth';
 import { openReceiverAuth, type ReceiverAuth } from '../../core/receiver-auth';
@@ -68,16 +69,20 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
       throw error;
     }
   };
+  /** Every check a config's written fields must pass, in a write or a patch alike. */
+  const assertConfigInput = async (input: { url?: string; auth?: ReceiverAuth | null; transform?: Transform | null; retry?: RetryPolicyInput | null }): Promise<void> => {
+    assertDestination(input.url);
+    assertAuthDestination(input.auth);
+    await assertJwtKey(input.auth);
+    assertTransformCompiles(input.transform);
+    assertRetryPolicy(input.retry);
+  };
   const service = createConfigService({ pool: deps.pool, publisher: deps.publisher, box, secretRotationOverlapMs: deps.config.SECRET_ROTATION_OVERLAP });
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const body = parseInput(putConfigBody, req.body);
-    assertDestination(body.url);
-    assertAuthDestination(body.auth);
-    await assertJwtKey(body.auth);
-    assertTransformCompiles(body.transform);
-    assertRetryPolicy(body.retry);
+    await assertConfigInput(body);
     const { secret, retry, ...input } = body;
     const { created, config, secret: shown } = await service.put(
       orgId,
@@ -110,11 +115,7 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
   router.patch('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const patch = parseInput(patchConfigBody, req.body);
-    assertDestination(patch.url);
-    assertAuthDestination(patch.auth);
-    await assertJwtKey(patch.auth);
-    assertTransformCompiles(patch.transform);
-    assertRetryPolicy(patch.retry);
+    await assertConfigInput(patch);
     const { retry, ...changes } = patch;
     res.json(view(await service.patch(orgId, configId, { ...changes, retryPolicy: retry })));
   });

@@ -1,5 +1,5 @@
 /** Routes of the event-types resource: register, list, read and archive event types. */
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Config } from '../../config';
 import { createEventTypeService } from '../../delivery/event-types';
 import { NotFoundError } from '../errors';
@@ -7,7 +7,7 @@ import { parseInput } from '../common/schema';
 import { eventTypeParams, includeArchivedQuery, putEventTypeBody } from './schema';
 import { eventTypeView } from './view';
 import { type Pool } from '../../db/pool';
-import { archiveEventType, getEventType, listEventTypes } from '../../db/event-types';
+import { archiveEventType, type EventTypeRow, getEventType, listEventTypes } from '../../db/event-types';
 
 export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_PAYLOAD_BYTES'> }): Router {
   const router = Router();
@@ -26,19 +26,16 @@ export function eventTypesRouter(deps: { pool: Pool; config: Pick<Config, 'MAX_P
     res.json({ items: rows.map(eventTypeView) });
   });
 
-  router.get('/event-types/:eventName', async (req, res) => {
+  /** Answers the event type that `find` reads (or archives) by its name; 404 when there is none. */
+  const answerEventType = (find: (db: Pool, eventName: string) => Promise<EventTypeRow | undefined>) => async (req: Request, res: Response) => {
     const { eventName } = parseInput(eventTypeParams, req.params, 'path');
-    const row = await getEventType(deps.pool, eventName);
+    const row = await find(deps.pool, eventName);
     if (!row) throw new NotFoundError(`event type ${eventName}`);
     res.json(eventTypeView(row));
-  });
+  };
 
-  router.delete('/event-types/:eventName', async (req, res) => {
-    const { eventName } = parseInput(eventTypeParams, req.params, 'path');
-    const row = await archiveEventType(deps.pool, eventName);
-    if (!row) throw new NotFoundError(`event type ${eventName}`);
-    res.json(eventTypeView(row));
-  });
+  router.get('/event-types/:eventName', answerEventType(getEventType));
+  router.delete('/event-types/:eventName', answerEventType(archiveEventType));
 
   return router;
 }
