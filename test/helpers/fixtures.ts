@@ -3,13 +3,14 @@
  * or inside a `describe`) and returns a handle that stands for the started thing inside tests and hooks.
  */
 import type { Config } from '../../src/config';
-import type { Pool } from '../../src/db/pool';
+import { createPool, type Pool } from '../../src/db/pool';
 import type { Logger } from '../../src/logger';
 import type { Tracing } from '../../src/observability/tracing';
 import { createTestDatabase, type TestDatabase } from './database';
 import { checkedAgainstDocument } from './openapi';
 import { type Receiver, type Responder, startReceiver } from './receiver';
 import { type ApiStack, type Stack, startApi, startStack } from './stack';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 /** A value or a function of nothing, read when the fixture starts (after earlier fixtures have). */
 export type Lazy<T> = T | (() => T);
@@ -46,17 +47,40 @@ export function handleTo<T extends object>(what: string, current: () => T | unde
 export type Scope = 'all' | 'each';
 
 /**
+ * What fixtures have started and not yet stopped, in order. Jest runs the `after*` hooks of a block in
+ * the order they were declared; a fixture stops whatever started after it first, so that things stop in
+ * the reverse order of their start (a stack before its database) whatever the order of the hooks.
+ */
+const running: { stop(): Promise<void> }[] = [];
+
+function started(stop: () => Promise<void>): () => Promise<void> {
+  const entry = { stop };
+  running.push(entry);
+  return async () => {
+    const index = running.indexOf(entry);
+    if (index < 0) return;
+    for (const later of running.splice(index).reverse()) await later.stop();
+  };
+}
+
+/**
  * Starts a thing in `beforeAll` and stops it in `afterAll` (`beforeEach`/`afterEach` with scope `each`),
  * and hands it out through a handle.
  */
 export function useFixture<T extends object>(what: string, start: () => Promise<T>, stop: (value: T) => Promise<void>, scope: Scope = 'all'): T {
   let value: T | undefined;
+  let stopAll: (() => Promise<void>) | undefined;
   (scope === 'each' ? beforeEach : beforeAll)(async () => {
-    value = await start();
+    const current = await start();
+    value = current;
+    stopAll = started(async () => {
+      value = undefined;
+      await stop(current);
+    });
   });
   (scope === 'each' ? afterEach : afterAll)(async () => {
-    if (value !== undefined) await stop(value);
-    value = undefined;
+    await stopAll?.();
+    stopAll = undefined;
   });
   return handleTo(what, () => value);
 }
@@ -111,4 +135,53 @@ export function useApi(db: TestDatabase, env: Lazy<Record<string, string>> = {},
     },
     (api) => api.stop(),
   );
+}
+
+/**
+ * For tests that need stacks of their own (settings of their own, or a stack they stop midway): `start`
+ * starts one, and every stack started in a test is stopped after it, unless the test stopped it already.
+ */
+export function useStackStarter(db: TestDatabase): { start(env?: Record<string, string>, options?: StackOptions): Promise<Stack> } {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return {
+    async start(env = {}, options = {}) {
+      const { checked, ...rest } = options;
+      const stack = await startStack(db, env, rest);
+      let stopping: Promise<void> | undefined;
+      const stop = started(() => (stopping ??= stack.stop()));
+      stops.push(stop);
+      const once: Stack = { ...stack, stop };
+      return checked ? checkedAgainstDocument(once) : once;
+    },
+  };
+}
+
+/**
+ * A TCP proxy in front of `db`'s Postgres and a pool of `max` connections through it, for a test to cut
+ * Postgres away from what uses that pool; given back after every test.
+ */
+export function usePostgresProxy(db: TestDatabase, options: { max: number }): { proxy: TcpProxy; pool: Pool } {
+  const handle = useFixture(
+    'Postgres proxy',
+    async () => {
+      const url = new URL(db.url);
+      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+      url.host = `127.0.0.1:${proxy.port}`;
+      const pool = createPool({ connectionString: url.toString(), max: options.max });
+      // A cut connection errors while idle too; the pool drops it and the next query connects anew.
+      pool.on('error', () => undefined);
+      return { proxy, pool };
+    },
+    async ({ proxy, pool }) => {
+      await pool.end();
+      await proxy.close();
+    },
+  );
+  afterEach(async () => {
+    await handle.proxy.restore();
+  });
+  return handle;
 }
