@@ -1,21 +1,18 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
 let stack: Stack;
 let receiver: Receiver | undefined;
 
-beforeAll(async () => {
-  db = await createTestDatabase('fault-receiver');
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   await stack.stop();
   await receiver?.close();
-  await db.drop();
 });
+const db = useDatabase('fault-receiver');
 
 const OUTAGE_MS = 30_000;
 

@@ -5,21 +5,15 @@
 import type { temporal } from '@temporalio/proto';
 import { HISTORY_EVENTS_PER_RUN, HISTORY_EVENTS_PER_WINDOW, maxAttemptsPerWindow, RETRIES_PER_RUN } from '../src/shared/retry-policy';
 import { retrySettings } from '../src/config';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
 let stack: Stack | undefined;
 let receiver: Receiver;
 
-beforeAll(async () => {
-  db = await createTestDatabase('history-bound');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('history-bound');
 afterEach(async () => {
   await stack?.stop();
   stack = undefined;

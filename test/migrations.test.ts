@@ -1,16 +1,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from '../src/db/migrate';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { createPool } from '../src/db/pool';
+import { useDatabase } from './helpers/fixtures';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('migrations', { migrate: false });
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('migrations', { migrate: false });
 
 test('migrations applied from two processes at once run exactly once, and a rerun is a no-op', async () => {
   const other = createPool({ connectionString: db.url, max: 1 });

@@ -1,25 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { keyIdOf } from '../src/secrets/encryption';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver } from './helpers/fixtures';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
 let stack: Stack | undefined;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  db = await createTestDatabase('missing-encryption-key');
-  receiver = await startReceiver();
-});
+const db = useDatabase('missing-encryption-key');
+const receiver = useReceiver();
 afterEach(async () => {
   await stack?.stop();
   stack = undefined;
-});
-afterAll(async () => {
-  await receiver.close();
-  await db.drop();
 });
 
 const oldKey = randomBytes(32).toString('base64');

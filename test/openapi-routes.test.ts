@@ -2,21 +2,11 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { createApp } from '../src/api/app';
 import { openApiDocument } from '../src/api/openapi';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useApi, useDatabase } from './helpers/fixtures';
 import { createResponseChecker } from './helpers/openapi';
-import { startApi, type ApiStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: ApiStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase('openapi-routes');
-  stack = await startApi(db);
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('openapi-routes');
+const stack = useApi(db);
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };

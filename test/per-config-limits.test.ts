@@ -1,23 +1,17 @@
 import type { ServerResponse } from 'node:http';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { getDelivery, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
 const receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('per-config-limits');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await stack.stop();
   for (const receiver of receivers) await receiver.close();
-  await db.drop();
 });
+const db = useDatabase('per-config-limits');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
 
 async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
   const started = await startReceiver(responder);

@@ -2,16 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/pool';
 import { createDeliveryQueries } from '../src/db/deliveries';
 import { createRetentionQueries } from '../src/db/retention';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('query-plans');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('query-plans');
 
 interface PlanNode {
   'Node Type': string;

@@ -1,24 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import { createHttpClient, DeliveryNetworkError } from '../src/activities/http';
 import { createReceiverAuth } from '../src/activities/receiver-auth';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
 const receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('receiver-auth');
-  stack = await startStack(db);
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await stack.stop();
   await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
 });
+const db = useDatabase('receiver-auth');
+const stack = useStack(db);
 
 /** A receiver that answers 200 only to requests whose `header` is `expected`, and 401 otherwise. */
 async function enforcing(header: string, expected: () => string): Promise<Receiver> {

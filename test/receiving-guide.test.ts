@@ -4,28 +4,16 @@ import { join, resolve } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import ts from 'typescript';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import type { ReceivedRequest } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const ROOT = resolve(__dirname, '..');
 const guide = readFileSync(join(ROOT, 'docs', 'receiving.md'), 'utf8');
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('receiving-guide');
-  stack = await startStack(db);
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await stack?.stop();
-  await db?.drop();
-});
+const db = useDatabase('receiving-guide');
+const stack = useStack(db);
+const receiver = useReceiver();
 
 /** The headers as a receiver's framework hands them over: every one the request carried, lowercase. */
 const headersOf = (request: ReceivedRequest): Record<string, string> =>

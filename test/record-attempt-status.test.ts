@@ -6,17 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createConfigQueries } from '../src/db/configs';
 import { type AttemptRecord, createDeliveryQueries } from '../src/db/deliveries';
 import type { DeliveryStatus } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase('record-attempt-status');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('record-attempt-status');
 
 /** One delivery of one event to one config, put in `status` as the workflow would have. */
 async function deliveryIn(status: DeliveryStatus): Promise<{ orgId: string; deliveryId: string }> {

@@ -3,26 +3,17 @@
  * the answer is recorded, never by cutting a running POST short. A late answer cannot leave a dead
  * letter behind a delivered delivery, nor a dead letter whose delivery says it is still retrying.
  */
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
 let receiver: Receiver;
 
 /** The receiver answers `status` to the first request only after the 2 s window has ended. */
 const ANSWER_AFTER_MS = 3_500;
 
-beforeAll(async () => {
-  db = await createTestDatabase('window-end-attempt');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('window-end-attempt');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
 afterEach(async () => {
   await receiver.close();
 });
