@@ -80,7 +80,7 @@ test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at 
   const config = await eventually(async () => {
     const current = await configOf(org);
     return current.enabled ? undefined : current;
-  }, 10_000, 'config disabled');
+  }, 10_000, 'config disabled', async () => JSON.stringify(await configOf(org)) + JSON.stringify(await stack!.api('GET', `/webhooks/${org}/dead-letters`)));
   expect(config.disabledReason).toMatch(/^failing without a success since \d{4}-\d\d-\d\dT/);
   const [announcement] = await watcher.waitForRequests(1);
   expect(JSON.parse(announcement.body)).toMatchObject({ data: { configId: 'main', consecutiveDeadLetters: 1 } });

@@ -1,17 +1,14 @@
 import { Webhook } from 'standardwebhooks';
 import { createDeliveryQueries } from '../src/db/deliveries';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument } from './helpers/openapi';
+import { useApi, useDatabase } from './helpers/fixtures';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
-import { type ApiStack, startApi } from './helpers/stack';
+import { startApi } from './helpers/stack';
 
 /**
  * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
  * kept as a delivery marked `test`, never retried and not counted toward the config's health.
  */
-let db: TestDatabase;
-let api: ApiStack;
 const receivers: Receiver[] = [];
 
 interface TestSendAnswer {
@@ -29,17 +26,14 @@ async function receiver(status: number, body = ''): Promise<Receiver> {
   return started;
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase('test-sends');
-  // One failed attempt would open the circuit, were a test send counted.
-  // Every answer is checked against docs/openapi.json.
-  api = checkedAgainstDocument(await startApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }));
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await api.stop();
   await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
 });
+const db = useDatabase('test-sends');
+// One failed attempt would open the circuit, were a test send counted.
+// Every answer is checked against docs/openapi.json.
+const api = useApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }, { checked: true });
 
 test('a test send to a 2xx receiver is signed, answered with the attempt and kept as a test delivery', async () => {
   const ok = await receiver(200, 'x'.repeat(5000));
