@@ -1,28 +1,22 @@
 import { Agent } from 'undici';
 import { createHttpClient } from '../src/activities/http';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const DELIVERIES = 80;
 /** Longest a request is held when fewer than DELIVERIES are open at once: within the 30 s timeout, but not twice. */
 const HOLD_MS = 20_000;
 
-let db: TestDatabase;
-let stack: Stack;
 const receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('connection-pool');
-  // Under load, the first attempt of some deliveries may start late: the window leaves them room.
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await stack.stop();
   await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
 });
+const db = useDatabase('connection-pool');
+// Under load, the first attempt of some deliveries may start late: the window leaves them room.
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
 
 async function receiver(responder: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
   const started = await startReceiver(responder);

@@ -1,23 +1,14 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ApiStack, startApi, startStack, type Stack } from './helpers/stack';
+import { type ApiStack, startApi } from './helpers/stack';
 
 /** A deployment that opens no private range, as production does by default. */
-let db: TestDatabase;
-let strict: Stack;
-let receiver: Receiver;
 
+const db = useDatabase('destination-blocking');
+const strict = useStack(db, { ALLOWED_PRIVATE_CIDRS: '' });
+const receiver = useReceiver();
 beforeAll(async () => {
-  db = await createTestDatabase('destination-blocking');
-  strict = await startStack(db, { ALLOWED_PRIVATE_CIDRS: '' });
-  receiver = await startReceiver();
   await strict.api('PUT', '/event-types/order.created', {});
-});
-afterAll(async () => {
-  await strict.stop();
-  await receiver.close();
-  await db.drop();
 });
 
 test.each([

@@ -1,24 +1,18 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { scrape } from './helpers/prometheus';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** `GET /metrics` on its own port, scraped after real deliveries to real receivers. */
-let db: TestDatabase;
-let stack: Stack;
 const receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('metrics');
-  // Two failed attempts in a row open a circuit; the window of 4 s makes a dead letter soon.
-  stack = await startStack(db, { CIRCUIT_BREAKER_THRESHOLD: '2' });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await stack.stop();
   await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
 });
+const db = useDatabase('metrics');
+// Two failed attempts in a row open a circuit; the window of 4 s makes a dead letter soon.
+const stack = useStack(db, { CIRCUIT_BREAKER_THRESHOLD: '2' });
 
 test('the metrics port answers deliveries, attempts, publish timings, health gauges and process metrics, and nothing per org, config or URL', async () => {
   const ok = await startReceiver(respondWith(200));
