@@ -1,4 +1,3 @@
-import { FINAL_CHECK_MARGIN_MS, heldBackDelay } from '../src/activities/attempt/outcome';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 
@@ -9,13 +8,6 @@ const receiver = useReceiver(async (_request, res, index) => {
   res.writeHead(200).end();
 });
 const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '6s', THROTTLE_RETRY_DELAY: '2s' });
-
-test('a wait that would end past the window is cut to leave one last look inside it', () => {
-  expect(heldBackDelay(3_000, 20_000)).toBe(3_000);
-  expect(heldBackDelay(8_000, 5_000)).toBe(5_000 - FINAL_CHECK_MARGIN_MS);
-  // Too little room left for another look: the wait stands and the window closes.
-  expect(heldBackDelay(8_000, 1_500)).toBe(8_000);
-});
 
 test('a delivery held back by a busy endpoint is delivered inside its window, not dead-lettered a wait early', async () => {
   const org = uniqueOrg();
