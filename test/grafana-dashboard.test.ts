@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useReceiver } from './helpers/fixtures';
 import { freePort } from './helpers/free-port';
 import { type Scrape, scrape } from './helpers/prometheus';
-import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers/stack';
@@ -13,23 +12,18 @@ import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers
  * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery
  * that failed once and was delivered on its retry.
  */
-let db: TestDatabase;
-let receiver: Receiver;
 const processes: ServiceProcess[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('grafana-dashboard');
-  // The first answer is a 503, so that the delivery takes a regular activity after its local first attempt
-  // and the worker serves the activity-task metrics as well.
-  receiver = await startReceiver((_request, res, index) => {
-    res.writeHead(index === 0 ? 503 : 200).end();
-  });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   for (const child of processes) child.kill('SIGTERM');
   await Promise.all(processes.map((child) => child.exited));
-  await receiver.close();
-  await db.drop();
+});
+const db = useDatabase('grafana-dashboard');
+// The first answer is a 503, so that the delivery takes a regular activity after its local first attempt
+// and the worker serves the activity-task metrics as well.
+const receiver = useReceiver((_request, res, index) => {
+  res.writeHead(index === 0 ? 503 : 200).end();
 });
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or variables. */
