@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
-import { startStack, type Stack, TEST_ADMIN_API_KEY } from './helpers/stack';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { TEST_ADMIN_API_KEY } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 const ROOT = resolve(__dirname, '..');
@@ -65,20 +64,9 @@ test('every example of the client in README.md and clients/typescript/README.md 
 });
 
 describe('run against a stack', () => {
-  let db: TestDatabase;
-  let stack: Stack;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('client-readme-examples');
-    stack = await startStack(db);
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await stack?.stop();
-    await db?.drop();
-  });
+  const db = useDatabase('client-readme-examples');
+  const stack = useStack(db);
+  const receiver = useReceiver();
 
   test("the README's publishing example publishes, and the event arrives", async () => {
     await stack.api('PUT', '/event-types/order.created', {});
