@@ -1,23 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { useDatabase, useStack } from './helpers/fixtures';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { getDelivery, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { scaled } from './setup/test-env';
 
-const receivers: Receiver[] = [];
-
-// Before the fixtures below: it runs while they are still up.
-afterAll(async () => {
-  for (const receiver of receivers) await receiver.close();
-});
 const db = useDatabase('per-config-limits');
 const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
 
-async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const started = await startReceiver(responder);
-  receivers.push(started);
-  return started;
-}
+/** Starts a receiver that stays up until the file's tests are done. */
+const receiver = useReceivers();
 
 test('500 deliveries to an endpoint that hangs for its whole timeout do not hold up 100 to a healthy one', async () => {
   const open: ServerResponse[] = [];

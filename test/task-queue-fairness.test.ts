@@ -2,8 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ServerResponse } from 'node:http';
 import { retrySettings } from '../src/config';
 import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
-import { useDatabase, useStack } from './helpers/fixtures';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { eventually, publish, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { scaled, testEnv } from './setup/test-env';
 
@@ -22,7 +21,6 @@ import { scaled, testEnv } from './setup/test-env';
  * healthy attempts. `TEMPORAL_FAIRNESS=false npx jest test/task-queue-fairness.test.ts` runs it against a
  * dev server without fairness, and it fails.
  */
-const receivers: Receiver[] = [];
 const open: ServerResponse[] = [];
 
 const SLOW = 400;
@@ -31,7 +29,6 @@ const HEALTHY = 20;
 // Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   for (const res of open) res.destroy();
-  for (const receiver of receivers) await receiver.close();
 });
 const db = useDatabase('task-queue-fairness');
 const stack = useStack(db, {
@@ -44,11 +41,8 @@ const stack = useStack(db, {
   DELIVERY_RETRY_WINDOW: '5m',
 });
 
-async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const started = await startReceiver(responder);
-  receivers.push(started);
-  return started;
-}
+/** Starts a receiver that stays up until the file's tests are done. */
+const receiver = useReceivers();
 
 /** Runs `check`; a failed expectation carries `context`, the figures behind it. */
 function withContext(context: string, check: () => void): void {

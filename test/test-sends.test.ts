@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { createDeliveryQueries } from '../src/db/deliveries';
-import { useApi, useDatabase } from './helpers/fixtures';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useApi, useDatabase, useReceivers } from './helpers/fixtures';
+import { type Receiver, respondWith } from './helpers/receiver';
 import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
 import { startApi } from './helpers/stack';
 
@@ -9,8 +9,6 @@ import { startApi } from './helpers/stack';
  * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
  * kept as a delivery marked `test`, never retried and not counted toward the config's health.
  */
-const receivers: Receiver[] = [];
-
 interface TestSendAnswer {
   deliveryId: string;
   eventId: string;
@@ -21,16 +19,13 @@ interface TestSendAnswer {
 }
 
 async function receiver(status: number, body = ''): Promise<Receiver> {
-  const started = await startReceiver(respondWith(status, { 'content-type': 'text/plain' }, body));
-  receivers.push(started);
+  const started = await newReceiver(respondWith(status, { 'content-type': 'text/plain' }, body));
   return started;
 }
 
-// Before the fixtures below: it runs while they are still up.
-afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
-});
 const db = useDatabase('test-sends');
+/** Starts a receiver that stays up until the file's tests are done. */
+const newReceiver = useReceivers();
 // One failed attempt would open the circuit, were a test send counted.
 // Every answer is checked against docs/openapi.json.
 const api = useApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }, { checked: true });

@@ -185,3 +185,16 @@ export function usePostgresProxy(db: TestDatabase, options: { max: number }): { 
   });
   return handle;
 }
+
+/** For tests that start receivers as they go: each one `start` starts is closed after the file (or describe). */
+export function useReceivers(): (responder?: Responder) => Promise<Receiver> {
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return async (responder) => {
+    const receiver = await startReceiver(responder);
+    stops.push(started(() => receiver.close()));
+    return receiver;
+  };
+}
