@@ -137,6 +137,12 @@ export function useApi(db: TestDatabase, env: Lazy<Record<string, string>> = {},
   );
 }
 
+/** Makes `stop` safe to call twice: the second call waits for the first. */
+function once(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= stop());
+}
+
 /**
  * For tests that need stacks of their own (settings of their own, or a stack they stop midway): `start`
  * starts one, and every stack started in a test is stopped after it, unless the test stopped it already.
@@ -150,11 +156,10 @@ export function useStackStarter(db: TestDatabase): { start(env?: Record<string, 
     async start(env = {}, options = {}) {
       const { checked, ...rest } = options;
       const stack = await startStack(db, env, rest);
-      let stopping: Promise<void> | undefined;
-      const stop = started(() => (stopping ??= stack.stop()));
-      stops.push(stop);
-      const once: Stack = { ...stack, stop };
-      return checked ? checkedAgainstDocument(once) : once;
+      const stop = once(() => stack.stop());
+      stops.push(started(stop));
+      const own: Stack = { ...stack, stop };
+      return checked ? checkedAgainstDocument(own) : own;
     },
   };
 }
@@ -186,15 +191,19 @@ export function usePostgresProxy(db: TestDatabase, options: { max: number }): { 
   return handle;
 }
 
-/** For tests that start receivers as they go: each one `start` starts is closed after the file (or describe). */
-export function useReceivers(): (responder?: Responder) => Promise<Receiver> {
+/**
+ * For tests that start receivers as they go: each one the function starts is closed after the file (or
+ * describe), unless the test closed it already.
+ */
+export function useReceivers(): (responder?: Responder, options?: { port?: number }) => Promise<Receiver> {
   const stops: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
-  return async (responder) => {
-    const receiver = await startReceiver(responder);
-    stops.push(started(() => receiver.close()));
-    return receiver;
+  return async (responder, options) => {
+    const receiver = await startReceiver(responder, options);
+    const close = once(() => receiver.close());
+    stops.push(started(close));
+    return { ...receiver, close };
   };
 }
