@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import ts from 'typescript';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { TEST_ADMIN_API_KEY } from './helpers/stack';
 import { scaled } from './setup/test-env';
@@ -32,35 +31,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the README's publishing example is five lines", () => {
   expect(readmeExample().trim().split('\n').filter((line) => line.trim() !== '')).toHaveLength(5);
-});
-
-test('every example of the client in README.md and clients/typescript/README.md type-checks', () => {
-  const examples = [...clientExamples('README.md'), ...clientExamples('clients/typescript/README.md')];
-  expect(examples.length).toBeGreaterThanOrEqual(4);
-  const files = examples.map((code, index) => {
-    const file = join(dir, `example-${index}.ts`);
-    writeFileSync(file, code);
-    return file;
-  });
-  const program = ts.createProgram(files, {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    moduleDetection: ts.ModuleDetectionKind.Force,
-    lib: ['lib.es2023.d.ts'],
-    types: ['node'],
-    typeRoots: [join(ROOT, 'node_modules', '@types')],
-    skipLibCheck: true,
-    baseUrl: ROOT,
-    paths: { '@temporal-webhooks/client': [CLIENT] },
-  });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
-    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
-  expect(diagnostics).toEqual([]);
 });
 
 describe('run against a stack', () => {
