@@ -1,6 +1,7 @@
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type ApiStack, startApi } from './helpers/stack';
+import { LOOPBACK_SPELLINGS } from './helpers/loopback-spellings';
 
 /** A deployment that opens no private range, as production does by default. */
 
@@ -12,10 +13,7 @@ beforeAll(async () => {
 });
 
 test.each([
-  ['http://127.1/hook'],
-  ['http://2130706433/hook'],
-  ['http://0x7f000001/hook'],
-  ['http://[::ffff:127.0.0.1]/hook'],
+  ...LOOPBACK_SPELLINGS,
   ['http://localhost/hook'],
   ['http://169.254.169.254/latest/meta-data/'],
   ['http://10.0.0.8/hook'],

@@ -9,7 +9,8 @@ import type { Tracing } from '../../src/observability/tracing';
 import { createTestDatabase, type TestDatabase } from './database';
 import { checkedAgainstDocument } from './openapi';
 import { type Receiver, type Responder, startReceiver } from './receiver';
-import { type ApiStack, type Stack, startApi, startStack } from './stack';
+import { spawnService } from './service-process';
+import { type ApiStack, callApi, type Stack, startApi, startStack, withAdminKey } from './stack';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 /** A value or a function of nothing, read when the fixture starts (after earlier fixtures have). */
@@ -205,5 +206,29 @@ export function useReceivers(): (responder?: Responder, options?: { port?: numbe
     const close = once(() => receiver.close());
     stops.push(started(close));
     return { ...receiver, close };
+  };
+}
+
+/**
+ * For tests that run the API and the worker as processes of their own (as `npm run api` and `npm run
+ * worker` run them): `start` spawns both, waits until they are up and answers a caller of that API; both
+ * are ended after the file. `api` must hold the PORT the API listens on.
+ */
+export function useServiceProcesses(): (api: Record<string, string>, worker: Record<string, string>) => Promise<ApiStack> {
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return async (apiEnv, workerEnv) => {
+    const children = [spawnService('api', apiEnv), spawnService('worker', workerEnv)];
+    stops.push(
+      started(async () => {
+        for (const child of children) child.kill('SIGTERM');
+        await Promise.all(children.map((child) => child.exited));
+      }),
+    );
+    await Promise.all([children[0].waitForLog('API listening'), children[1].waitForLog('worker started')]);
+    const baseUrl = `http://127.0.0.1:${apiEnv.PORT}`;
+    return { api: (method: string, p: string, body?: unknown) => callApi(baseUrl, method, p, body, withAdminKey()) } as unknown as ApiStack;
   };
 }
