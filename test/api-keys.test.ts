@@ -1,20 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useApi, useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { type ApiStack, startApi } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: ApiStack;
-
+const db = useDatabase('api-keys');
+const stack = useApi(db, {}, { checked: true });
 beforeAll(async () => {
-  db = await createTestDatabase('api-keys');
-  stack = checkedAgainstDocument(await startApi(db));
   expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
 });
 
 interface CreatedKey {

@@ -1,18 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { startApi, type ApiStack } from './helpers/stack';
+import { useApi, useDatabase } from './helpers/fixtures';
 
-let db: TestDatabase;
-let stack: ApiStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase('api-reference-page');
-  stack = await startApi(db);
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('api-reference-page');
+const stack = useApi(db);
 
 const directives = (policy: string | null): Map<string, string[]> =>
   new Map(

@@ -1,20 +1,17 @@
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
 let api: ServiceProcess | undefined;
 
-beforeAll(async () => {
-  db = await createTestDatabase('api-shutdown');
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   api?.kill('SIGKILL');
-  await db.drop();
 });
+const db = useDatabase('api-shutdown');
 
 test('SIGTERM: the API stops accepting, finishes the publish in flight, and exits 0', async () => {
   const port = await freePort();

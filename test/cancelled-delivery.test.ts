@@ -2,25 +2,13 @@
  * A delivery whose workflow is cancelled (`temporal workflow cancel`, or a parent) is not left pending:
  * its run records a dead letter with the reason before it ends, and the retry API delivers it in a new run.
  */
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('cancelled-delivery');
-  receiver = await startReceiver(respondWith(503));
-  stack = await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '1h', DELIVERY_RETRY_MAX_INTERVAL: '1h', DELIVERY_RETRY_WINDOW: '1d' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('cancelled-delivery');
+const receiver = useReceiver(respondWith(503));
+const stack = useStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '1h', DELIVERY_RETRY_MAX_INTERVAL: '1h', DELIVERY_RETRY_WINDOW: '1d' });
 
 test('a cancelled delivery becomes a dead letter with the reason, and the retry API delivers it', async () => {
   const org = uniqueOrg();

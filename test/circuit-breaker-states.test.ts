@@ -1,35 +1,19 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
-
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
 const COOLDOWN_MS = 3_000;
 
-beforeAll(async () => {
-  db = await createTestDatabase('circuit-breaker');
+const db = useDatabase('circuit-breaker');
+const stack = useStack(db, {
+  CIRCUIT_BREAKER_THRESHOLD: '3',
+  CIRCUIT_BREAKER_COOLDOWN: `${COOLDOWN_MS}ms`,
+  DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
+  DELIVERY_RETRY_MAX_INTERVAL: '500ms',
+  DELIVERY_RETRY_WINDOW: '2m',
 });
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver(respondWith(503));
-  stack = await startStack(db, {
-    CIRCUIT_BREAKER_THRESHOLD: '3',
-    CIRCUIT_BREAKER_COOLDOWN: `${COOLDOWN_MS}ms`,
-    DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
-    DELIVERY_RETRY_MAX_INTERVAL: '500ms',
-    DELIVERY_RETRY_WINDOW: '2m',
-  });
-});
-afterEach(async () => {
-  await stack.stop();
-  await receiver.close();
-});
+const receiver = useReceiver(respondWith(503), { scope: 'each' });
 
 async function circuitOf(org: string): Promise<{ circuit: string; circuitOpenUntil: string | null; consecutiveFailures: number }> {
   return (await stack.api<{ health: { circuit: string; circuitOpenUntil: string | null; consecutiveFailures: number } }>('GET', `/webhooks/${org}/configs/main`)).body.health;

@@ -1,30 +1,19 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { respondWith, type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith, startReceiver } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
-import { startStack, type Stack, TEST_ADMIN_API_KEY } from './helpers/stack';
+import { TEST_ADMIN_API_KEY } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 const ROOT = resolve(__dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('cli');
-  // Dead letters within a second or two of the first failure.
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await stack?.stop();
-  await db?.drop();
-});
+const db = useDatabase('cli');
+// Dead letters within a second or two of the first failure.
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
+const receiver = useReceiver();
 
 interface Run {
   code: number;

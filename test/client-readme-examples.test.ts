@@ -3,10 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import ts from 'typescript';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
-import { startStack, type Stack, TEST_ADMIN_API_KEY } from './helpers/stack';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { TEST_ADMIN_API_KEY } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 const ROOT = resolve(__dirname, '..');
@@ -35,50 +33,10 @@ test("the README's publishing example is five lines", () => {
   expect(readmeExample().trim().split('\n').filter((line) => line.trim() !== '')).toHaveLength(5);
 });
 
-test('every example of the client in README.md and clients/typescript/README.md type-checks', () => {
-  const examples = [...clientExamples('README.md'), ...clientExamples('clients/typescript/README.md')];
-  expect(examples.length).toBeGreaterThanOrEqual(4);
-  const files = examples.map((code, index) => {
-    const file = join(dir, `example-${index}.ts`);
-    writeFileSync(file, code);
-    return file;
-  });
-  const program = ts.createProgram(files, {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    moduleDetection: ts.ModuleDetectionKind.Force,
-    lib: ['lib.es2023.d.ts'],
-    types: ['node'],
-    typeRoots: [join(ROOT, 'node_modules', '@types')],
-    skipLibCheck: true,
-    baseUrl: ROOT,
-    paths: { '@temporal-webhooks/client': [CLIENT] },
-  });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
-    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
-  expect(diagnostics).toEqual([]);
-});
-
 describe('run against a stack', () => {
-  let db: TestDatabase;
-  let stack: Stack;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('client-readme-examples');
-    stack = await startStack(db);
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await stack?.stop();
-    await db?.drop();
-  });
+  const db = useDatabase('client-readme-examples');
+  const stack = useStack(db);
+  const receiver = useReceiver();
 
   test("the README's publishing example publishes, and the event arrives", async () => {
     await stack.api('PUT', '/event-types/order.created', {});

@@ -1,30 +1,12 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** Every way a config gets disabled tells its org through `webhook.config.disabled`, once. */
-let db: TestDatabase;
-let stack: Stack;
-let endpoint: Receiver;
-let watcher: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('config-disabled');
-  stack = await startStack(db);
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
-beforeEach(async () => {
-  endpoint = await startReceiver();
-  watcher = await startReceiver();
-});
-afterEach(async () => {
-  await endpoint.close();
-  await watcher.close();
-});
+const db = useDatabase('config-disabled');
+const stack = useStack(db);
+const endpoint = useReceiver(undefined, { scope: 'each' });
+const watcher = useReceiver(undefined, { scope: 'each' });
 
 /** An org with config `main` on the endpoint and config `ops` on the watcher, subscribed to the announcement. */
 async function orgWithWatcher(): Promise<string> {

@@ -1,23 +1,11 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('config-retry-policy');
-  // The operator lets configs retry as fast as 100 ms, for at most 1 h and 10 attempts.
-  stack = await startStack(db, { RETRY_POLICY_MIN_INTERVAL: '100ms', RETRY_POLICY_MAX_WINDOW: '1h', RETRY_POLICY_MAX_ATTEMPTS: '10' });
-  receiver = await startReceiver(respondWith(500));
-});
-afterAll(async () => {
-  await receiver.close();
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('config-retry-policy');
+// The operator lets configs retry as fast as 100 ms, for at most 1 h and 10 attempts.
+const stack = useStack(db, { RETRY_POLICY_MIN_INTERVAL: '100ms', RETRY_POLICY_MAX_WINDOW: '1h', RETRY_POLICY_MAX_ATTEMPTS: '10' });
+const receiver = useReceiver(respondWith(500));
 
 /** Short waits and a long window: only maxAttempts can end it within the test. */
 const fast = { initialInterval: '100ms', backoff: 1, maxInterval: '100ms', window: '10m' };

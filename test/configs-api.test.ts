@@ -1,20 +1,12 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { startStack, type Stack, withAdminKey } from './helpers/stack';
+import { withAdminKey } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-
+const db = useDatabase('configs-api');
+const stack = useStack(db, {}, { checked: true });
 beforeAll(async () => {
-  db = await createTestDatabase('configs-api');
-  stack = checkedAgainstDocument(await startStack(db));
   await stack.api('PUT', '/event-types/order.created', {});
   await stack.api('PUT', '/event-types/order.paid', {});
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
 });
 
 const valid = { url: 'https://hooks.example.com/in', eventNames: ['order.created'] };

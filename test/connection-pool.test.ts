@@ -1,34 +1,18 @@
 import { Agent } from 'undici';
 import { createHttpClient } from '../src/core/http';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { eventually, publish, subscribe, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const DELIVERIES = 80;
 /** Longest a request is held when fewer than DELIVERIES are open at once: within the 30 s timeout, but not twice. */
 const HOLD_MS = 20_000;
 
-let db: TestDatabase;
-let stack: Stack;
-const receivers: Receiver[] = [];
+const db = useDatabase('connection-pool');
+// Under load, the first attempt of some deliveries may start late: the window leaves them room.
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
 
-beforeAll(async () => {
-  db = await createTestDatabase('connection-pool');
-  // Under load, the first attempt of some deliveries may start late: the window leaves them room.
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
-});
-
-async function receiver(responder: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const started = await startReceiver(responder);
-  receivers.push(started);
-  return started;
-}
+/** Starts a receiver that stays up until the file's tests are done. */
+const receiver = useReceivers();
 
 test(`${DELIVERIES} attempts admitted to one endpoint are all sent at once, and none is recorded as a timeout`, async () => {
   // Every request is held until all of them are open at once, or for HOLD_MS. A request made to wait for a

@@ -1,26 +1,10 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('delivery-retries');
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver();
-  stack = await startStack(db);
-});
-afterEach(async () => {
-  await stack.stop();
-  await receiver.close();
-});
+const db = useDatabase('delivery-retries');
+const stack = useStack(db);
+const receiver = useReceiver(undefined, { scope: 'each' });
 
 test('a 200 is delivered on the first attempt and recorded', async () => {
   const org = uniqueOrg();

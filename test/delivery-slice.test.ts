@@ -1,14 +1,8 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { startReceiver } from './helpers/receiver';
 import { startStack } from './helpers/stack';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('delivery-slice');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('delivery-slice');
 
 test('a published event reaches a local receiver through a Temporal workflow', async () => {
   const receiver = await startReceiver();

@@ -5,26 +5,25 @@ import pino from 'pino';
 import type { DeliveryDispatcher, DeliveryRef } from '../src/delivery/dispatcher';
 import { createDeliveryStarter } from '../src/delivery/starter';
 import type { Pool } from '../src/db/pool';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { eventually } from './helpers/scenario';
 
 /**
  * The starter of the API process (PUBLISH_STARTS_AFTER_ANSWER) against a dispatcher of the test's own:
  * bounded in flight and in queue, drained at shutdown, and never a rejection nobody handles.
  */
-let db: TestDatabase;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason);
 };
 
-beforeAll(async () => {
-  db = await createTestDatabase('delivery-starter');
-  process.on('unhandledRejection', onUnhandled);
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
-  await db.drop();
+});
+const db = useDatabase('delivery-starter');
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
 });
 beforeEach(() => {
   unhandled.length = 0;

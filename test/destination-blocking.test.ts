@@ -1,30 +1,19 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ApiStack, startApi, startStack, type Stack } from './helpers/stack';
+import { type ApiStack, startApi } from './helpers/stack';
+import { LOOPBACK_SPELLINGS } from './helpers/loopback-spellings';
 
 /** A deployment that opens no private range, as production does by default. */
-let db: TestDatabase;
-let strict: Stack;
-let receiver: Receiver;
 
+const db = useDatabase('destination-blocking');
+const strict = useStack(db, { ALLOWED_PRIVATE_CIDRS: '' });
+const receiver = useReceiver();
 beforeAll(async () => {
-  db = await createTestDatabase('destination-blocking');
-  strict = await startStack(db, { ALLOWED_PRIVATE_CIDRS: '' });
-  receiver = await startReceiver();
   await strict.api('PUT', '/event-types/order.created', {});
-});
-afterAll(async () => {
-  await strict.stop();
-  await receiver.close();
-  await db.drop();
 });
 
 test.each([
-  ['http://127.1/hook'],
-  ['http://2130706433/hook'],
-  ['http://0x7f000001/hook'],
-  ['http://[::ffff:127.0.0.1]/hook'],
+  ...LOOPBACK_SPELLINGS,
   ['http://localhost/hook'],
   ['http://169.254.169.254/latest/meta-data/'],
   ['http://10.0.0.8/hook'],

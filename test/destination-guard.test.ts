@@ -1,14 +1,12 @@
 import { createDestinationGuard, DestinationBlockedError } from '../src/core/destinations';
 import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { type Receiver, startReceiver } from './helpers/receiver';
+import { LOOPBACK_SPELLINGS } from './helpers/loopback-spellings';
 
 const strict = createDestinationGuard({ allowedCidrs: [], requireHttps: false });
 
 test.each([
-  ['http://127.1/hook'],
-  ['http://2130706433/hook'],
-  ['http://0x7f000001/hook'],
-  ['http://[::ffff:127.0.0.1]/hook'],
+  ...LOOPBACK_SPELLINGS,
   ['http://localhost:8080/hook'],
   ['http://api.localhost/hook'],
   ['http://LOCALHOST./hook'],

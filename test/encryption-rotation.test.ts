@@ -2,16 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { keyIdOf } from '../src/core/secret-box';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { startApi } from './helpers/stack';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('encryption-rotation');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('encryption-rotation');
 
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');

@@ -1,7 +1,7 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
+import type { Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 interface ConfigAnswer {
@@ -17,27 +17,12 @@ interface ConfigAnswer {
   };
 }
 
-let db: TestDatabase;
+const db = useDatabase('endpoint-health');
+// Each test runs with disable thresholds of its own, and the last one restarts its stack with others.
+const stacks = useStackStarter(db);
+const failing = useReceiver(respondWith(503), { scope: 'each' });
+const watcher = useReceiver(undefined, { scope: 'each' });
 let stack: Stack | undefined;
-let failing: Receiver;
-let watcher: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('endpoint-health');
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  failing = await startReceiver(respondWith(503));
-  watcher = await startReceiver();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-  await failing.close();
-  await watcher.close();
-});
 
 async function configOf(org: string, configId = 'main'): Promise<ConfigAnswer> {
   return (await stack!.api<ConfigAnswer>('GET', `/webhooks/${org}/configs/${configId}`)).body;
@@ -50,7 +35,7 @@ async function watchDisables(org: string): Promise<void> {
 }
 
 test('five dead letters in a row disable the config, say why, and tell the org through webhook.config.disabled', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', CIRCUIT_BREAKER_THRESHOLD: '1000' });
+  stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '1s', CIRCUIT_BREAKER_THRESHOLD: '1000' });
   const org = uniqueOrg();
   const other = uniqueOrg();
   await subscribe(stack, org, failing.url);
@@ -85,7 +70,7 @@ test('five dead letters in a row disable the config, say why, and tell the org t
 }, scaled(90_000));
 
 test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at its next dead letter', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s', DISABLE_AFTER_FAILING_FOR: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '100' });
+  stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '2s', DISABLE_AFTER_FAILING_FOR: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '100' });
   const org = uniqueOrg();
   await subscribe(stack, org, failing.url);
   await watchDisables(org);
@@ -95,14 +80,14 @@ test('a config failing for longer than DISABLE_AFTER_FAILING_FOR is disabled at 
   const config = await eventually(async () => {
     const current = await configOf(org);
     return current.enabled ? undefined : current;
-  }, 10_000, 'config disabled');
+  }, 10_000, 'config disabled', async () => JSON.stringify(await configOf(org)) + JSON.stringify(await stack!.api('GET', `/webhooks/${org}/dead-letters`)));
   expect(config.disabledReason).toMatch(/^failing without a success since \d{4}-\d\d-\d\dT/);
   const [announcement] = await watcher.waitForRequests(1);
   expect(JSON.parse(announcement.body)).toMatchObject({ data: { configId: 'main', consecutiveDeadLetters: 1 } });
 });
 
 test('re-enabling resets the counters and the circuit; a success resets them too', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '2', CIRCUIT_BREAKER_THRESHOLD: '2' });
+  stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '1s', DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '2', CIRCUIT_BREAKER_THRESHOLD: '2' });
   const org = uniqueOrg();
   await subscribe(stack, org, failing.url);
   for (let n = 1; n <= 2; n += 1) {
@@ -124,7 +109,7 @@ test('re-enabling resets the counters and the circuit; a success resets them too
 
   // One failure, then a success: counters back to zero and the success time kept.
   await stack.stop();
-  stack = await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_WINDOW: '30s' });
+  stack = await stacks.start({ DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_WINDOW: '30s' });
   const firstNew = failing.requests.length;
   failing.respond((_request, res, index) => {
     res.writeHead(index === firstNew ? 503 : 200).end();

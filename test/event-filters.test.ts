@@ -1,25 +1,11 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('event-filters');
-  receiver = await startReceiver();
-  // Every answer is checked against docs/openapi.json.
-  stack = checkedAgainstDocument(await startStack(db));
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('event-filters');
+const receiver = useReceiver();
+// Every answer is checked against docs/openapi.json.
+const stack = useStack(db, {}, { checked: true });
 
 const BIG_ORDERS = { data: { order: { total: [{ numeric: ['>', 100] }] } } };
 

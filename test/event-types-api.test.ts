@@ -1,19 +1,8 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-
-beforeAll(async () => {
-  db = await createTestDatabase('event-types-api');
-  stack = checkedAgainstDocument(await startStack(db));
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('event-types-api');
+const stack = useStack(db, {}, { checked: true });
 
 const schema = {
   type: 'object',

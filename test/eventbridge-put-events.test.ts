@@ -1,21 +1,17 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
-import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { createResponseChecker } from './helpers/openapi';
+import type { ReceivedRequest } from './helpers/receiver';
 import { uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const checker = createResponseChecker();
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
+const db = useDatabase('eventbridge-put-events');
+const receiver = useReceiver();
+// Every answer is checked against docs/openapi.json, those to the AWS SDK too (clientFor).
+const stack = useStack(db, {}, { checked: true });
 beforeAll(async () => {
-  db = await createTestDatabase('eventbridge-put-events');
-  receiver = await startReceiver();
-  // Every answer is checked against docs/openapi.json, those to the AWS SDK too (clientFor).
-  stack = checkedAgainstDocument(await startStack(db));
   const type = await stack.api('PUT', '/event-types/order.created', {
     eventBus: 'orders',
     eventSource: 'com.example.shop',
@@ -24,11 +20,6 @@ beforeAll(async () => {
   });
   expect(type.status).toBe(201);
   expect(type.body).toMatchObject({ eventBus: 'orders', eventSource: 'com.example.shop', eventDetailType: 'Order Created', orgIdPath: 'account.orgId' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
 });
 
 interface SigV4Key {

@@ -1,8 +1,7 @@
 import { TEMPORAL_CALL_DEADLINE_MS } from '../src/delivery/dispatcher';
 import { reconcileScheduleId, retentionScheduleId } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useReceiver } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
-import { type Receiver, startReceiver } from './helpers/receiver';
 import { type PublishAnswer, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, startStack, type Stack, testEnvironment, withAdminKey } from './helpers/stack';
@@ -12,15 +11,10 @@ import { scaled } from './setup/test-env';
  * An API process that answered 202 and died before it started the deliveries' workflows (here it cannot
  * reach Temporal, then it is killed with SIGKILL): the committed rows are all the reconciler needs.
  */
-let db: TestDatabase;
 let api: ServiceProcess | undefined;
 let stack: Stack | undefined;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  db = await createTestDatabase('api-killed-before-start');
-  receiver = await startReceiver();
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   api?.kill('SIGKILL');
   if (stack) {
@@ -28,9 +22,9 @@ afterAll(async () => {
     for (const id of [reconcileScheduleId(queue), retentionScheduleId(queue)]) await stack.client.schedule.getHandle(id).delete().catch(() => undefined);
     await stack.stop();
   }
-  await receiver.close();
-  await db.drop();
 });
+const db = useDatabase('api-killed-before-start');
+const receiver = useReceiver();
 
 const CONFIGS = ['a', 'b', 'c'];
 const EVENTS = 5;

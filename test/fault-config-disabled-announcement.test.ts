@@ -2,19 +2,17 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import pino from 'pino';
-import { composeActivities } from '../src/compose';
 import { destinationGuardFor } from '../src/core/destinations';
 import { createHttpClient, type HttpClient } from '../src/core/http';
-import { createPool, type Pool } from '../src/db/pool';
+import { composeActivities } from '../src/compose';
 import { RECONCILE_WORKFLOW_TYPE, type ReconcileResult } from '../src/shared/temporal';
 import { createDeliveryWorker } from '../src/worker/worker';
 import { testEnv } from './setup/test-env';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useApi, useDatabase, usePostgresProxy, useReceiver } from './helpers/fixtures';
+import { textSink } from './helpers/log-sink';
+import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ApiStack, startApi } from './helpers/stack';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 
 /**
@@ -22,38 +20,37 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
  * Postgres goes away while the disabling transaction writes the announcement, and Temporal is gone when
  * that transaction finally commits, so no workflow of the announcement can start then.
  */
-let db: TestDatabase;
-let api: ApiStack;
-let postgres: TcpProxy;
 let temporal: TcpProxy;
-let workerPool: Pool;
 let activitiesConnection: Connection;
 let workerConnection: NativeConnection;
 let http: HttpClient;
 let worker: Worker;
 let workerDone: Promise<void>;
-let failing: Receiver;
-let watcher: Receiver;
 /** Messages the worker logged at warn level or above. */
 const warnings: string[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('fault-config-disabled');
-  failing = await startReceiver(respondWith(503));
-  watcher = await startReceiver();
-  const env = {
-    TEMPORAL_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
-    DELIVERY_RETRY_WINDOW: '1s',
-    DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '1',
-    CIRCUIT_BREAKER_THRESHOLD: '1000',
-    RECONCILE_MIN_AGE: '1ms',
-  };
-  api = await startApi(db, env);
+// Declared before the fixtures: the worker stops while the database and the API it uses are still up.
+afterAll(async () => {
+  await temporal.restore();
+  worker.shutdown();
+  await workerDone.catch(() => undefined);
+  await Promise.allSettled([workerConnection.close(), activitiesConnection.close(), http.close()]);
+  await temporal.close();
+});
 
-  const databaseUrl = new URL(db.url);
-  postgres = await startTcpProxy({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
-  databaseUrl.host = `127.0.0.1:${postgres.port}`;
-  workerPool = createPool({ connectionString: databaseUrl.toString(), max: 4 });
+const db = useDatabase('fault-config-disabled');
+const failing = useReceiver(respondWith(503));
+const watcher = useReceiver();
+const api = useApi(db, {
+  TEMPORAL_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
+  DELIVERY_RETRY_WINDOW: '1s',
+  DISABLE_AFTER_CONSECUTIVE_DEAD_LETTERS: '1',
+  CIRCUIT_BREAKER_THRESHOLD: '1000',
+  RECONCILE_MIN_AGE: '1ms',
+});
+const postgresProxy = usePostgresProxy(db, { max: 4 });
+
+beforeAll(async () => {
   const temporalUrl = new URL(`http://${testEnv('temporalAddress')}`);
   temporal = await startTcpProxy({ host: temporalUrl.hostname, port: Number(temporalUrl.port) });
 
@@ -62,27 +59,14 @@ beforeAll(async () => {
   activitiesConnection = await Connection.connect({ address: `127.0.0.1:${temporal.port}` });
   const activitiesClient = new Client({ connection: activitiesConnection, namespace: config.TEMPORAL_NAMESPACE });
   http = createHttpClient({ guard: destinationGuardFor(config) });
-  const logs = new Writable({
-    write(line: Buffer, _encoding, done) {
-      warnings.push((JSON.parse(line.toString()) as { msg: string }).msg);
-      done();
-    },
+  const logs = textSink((line) => {
+    warnings.push((JSON.parse(line) as { msg: string }).msg);
   });
   const logger = pino({ level: 'warn' }, logs);
-  const { activities } = composeActivities(config, { pool: workerPool, temporal: activitiesClient, logger, http });
+  const { activities } = composeActivities(config, { pool: postgresProxy.pool, temporal: activitiesClient, logger, http });
   workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   worker = await createDeliveryWorker({ connection: workerConnection, config, activities });
   workerDone = worker.run();
-});
-afterAll(async () => {
-  await temporal.restore();
-  await postgres.restore();
-  worker.shutdown();
-  await workerDone.catch(() => undefined);
-  await Promise.allSettled([workerConnection.close(), activitiesConnection.close(), http.close(), api.stop()]);
-  await workerPool.end();
-  await Promise.all([postgres.close(), temporal.close(), failing.close(), watcher.close()]);
-  await db.drop();
 });
 
 /** Whether the proxy refuses connections, that is whether it has been cut. */
@@ -118,9 +102,9 @@ test('the auto-disable announcement commits with the disable, survives Postgres 
   expect((await api.api('PUT', `/webhooks/${org}/configs/ops`, { url: watcher.url, eventNames: ['webhook.config.disabled'] })).status).toBe(201);
 
   // The worker's connection to Postgres drops as the announcement's event is written.
-  postgres.cutWhenSent('INSERT INTO events');
+  postgresProxy.proxy.cutWhenSent('INSERT INTO events');
   const { deliveries } = await publish(api, org);
-  await eventually(() => refuses(postgres), 30_000, 'Postgres to be cut under the announcement');
+  await eventually(() => refuses(postgresProxy.proxy), 30_000, 'Postgres to be cut under the announcement');
 
   // Nothing of that transaction committed: the config is still enabled and nothing was dead-lettered.
   const config = await db.pool.query<{ enabled: boolean }>(`SELECT enabled FROM webhook_configs WHERE org_id = $1 AND config_id = 'main'`, [org]);
@@ -130,7 +114,7 @@ test('the auto-disable announcement commits with the disable, survives Postgres 
 
   // Temporal goes away before Postgres comes back: the retried activity commits, but starts nothing.
   await temporal.cut();
-  await postgres.restore();
+  await postgresProxy.proxy.restore();
   const [pending] = await eventually(async () => {
     const rows = await announcementsOf(org);
     return rows.length > 0 ? rows : undefined;

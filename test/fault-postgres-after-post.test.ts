@@ -3,51 +3,26 @@
  * records it once Postgres is back, inside the attempt or, after a longer outage, from the workflow.
  * The service reaches Postgres through a TCP proxy that the receiver cuts as it gets the POST.
  */
-import { createPool, type Pool } from '../src/db/pool';
 import { activityNames } from './helpers/diagnostics';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, usePostgresProxy, useReceiver, useStack } from './helpers/fixtures';
 import { subscribe, publish, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
-import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 
-let db: TestDatabase;
-let proxy: TcpProxy;
-let proxiedPool: Pool;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('fault-postgres-after-post');
-  const url = new URL(db.url);
-  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-  url.host = `127.0.0.1:${proxy.port}`;
-  proxiedPool = createPool({ connectionString: url.toString(), max: 10 });
-});
-afterAll(async () => {
-  await proxiedPool.end();
-  await proxy.close();
-  await db.drop();
-});
-beforeEach(async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '5m' }, { pool: proxiedPool });
-});
-afterEach(async () => {
-  await proxy.restore();
-  await stack.stop();
-  await receiver.close();
-});
-
+const db = useDatabase('fault-postgres-after-post');
+const postgres = usePostgresProxy(db, { max: 10 });
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '5m' }, () => ({ pool: postgres.pool }));
+/** How long Postgres stays away in the running test. */
+let outageMs = 0;
 /** Cuts Postgres off as the first POST arrives, answers it 200, and gives Postgres back after `outageMs`. */
-async function receiverCuttingPostgres(outageMs: number): Promise<Receiver> {
-  return startReceiver(async (_request, res, index) => {
+const receiver = useReceiver(
+  async (_request, res, index) => {
     if (index === 0) {
-      await proxy.cut();
-      setTimeout(() => void proxy.restore(), outageMs);
+      await postgres.proxy.cut();
+      setTimeout(() => void postgres.proxy.restore(), outageMs);
     }
     res.writeHead(200).end();
-  });
-}
+  },
+  { scope: 'each' },
+);
 
 /** Names of the activities the workflow ran, in order: scheduled ones and local ones (recorded as markers). */
 async function activitiesOf(workflowId: string): Promise<string[]> {
@@ -65,7 +40,7 @@ async function rowOf(deliveryId: string) {
 }
 
 test('Postgres gone for 3 s right after the receiver took the POST: one POST, and the delivery ends delivered', async () => {
-  receiver = await receiverCuttingPostgres(3_000);
+  outageMs = 3_000;
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveryId, workflowId } = (await publish(stack, org)).deliveries[0];
@@ -79,7 +54,7 @@ test('Postgres gone for 3 s right after the receiver took the POST: one POST, an
 });
 
 test('Postgres gone for longer than the attempt keeps trying: the workflow records the 2xx, and nothing is sent again', async () => {
-  receiver = await receiverCuttingPostgres(15_000);
+  outageMs = 15_000;
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveryId, workflowId } = (await publish(stack, org)).deliveries[0];

@@ -1,48 +1,16 @@
-import { createPool, type Pool } from '../src/db/pool';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useApi, useDatabase, usePostgresProxy, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ApiStack, startApi } from './helpers/stack';
-import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
-import { type Stack, startStack } from './helpers/stack';
 
 /**
  * Postgres goes away under the API: the API reaches it through a TCP proxy that the test cuts, while
  * the test itself checks the database directly.
  */
-let db: TestDatabase;
-let proxy: TcpProxy;
-let proxiedPool: Pool;
-let api: ApiStack;
-let worker: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('fault-postgres');
-  const url = new URL(db.url);
-  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-  url.host = `127.0.0.1:${proxy.port}`;
-  proxiedPool = createPool({ connectionString: url.toString(), max: 4 });
-  proxiedPool.on('error', () => undefined);
-});
-afterAll(async () => {
-  await proxiedPool.end();
-  await proxy.close();
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver();
-  // The worker delivers through the direct pool; only the API's way to Postgres is cut.
-  worker = await startStack(db);
-  api = await startApi(db, { TEMPORAL_TASK_QUEUE: worker.config.TEMPORAL_TASK_QUEUE }, { pool: proxiedPool });
-});
-afterEach(async () => {
-  await proxy.restore();
-  await api.stop();
-  await worker.stop();
-  await receiver.close();
-});
-
+const db = useDatabase('fault-postgres');
+const postgres = usePostgresProxy(db, { max: 4 });
+const receiver = useReceiver(undefined, { scope: 'each' });
+// The worker delivers through the direct pool; only the API's way to Postgres is cut.
+const worker = useStack(db);
+const api = useApi(db, () => ({ TEMPORAL_TASK_QUEUE: worker.config.TEMPORAL_TASK_QUEUE }), () => ({ pool: postgres.pool }));
 async function rowsOf(org: string): Promise<{ events: number; deliveries: number; keys: number }> {
   const { rows } = await db.pool.query<{ events: string; deliveries: string; keys: string }>(
     `SELECT (SELECT count(*) FROM events WHERE org_id = $1) AS events,
@@ -62,7 +30,7 @@ async function workflowsOf(org: string): Promise<string[]> {
 test('Postgres unreachable: publish answers 503 problem+json with Retry-After, and nothing is written anywhere', async () => {
   const org = uniqueOrg();
   await subscribe(api, org, receiver.url);
-  await proxy.cut();
+  await postgres.proxy.cut();
 
   const response = await api.api('POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n: 1 }, idempotencyKey: 'k-1' });
   expect(response.status).toBe(503);
@@ -71,7 +39,7 @@ test('Postgres unreachable: publish answers 503 problem+json with Retry-After, a
   expect(response.body).toMatchObject({ status: 503, detail: expect.stringContaining('postgres') });
   expect((await api.api('GET', '/readyz')).status).toBe(503);
 
-  await proxy.restore();
+  await postgres.proxy.restore();
   expect(await rowsOf(org)).toEqual({ events: 0, deliveries: 0, keys: 0 });
   expect(await workflowsOf(org)).toEqual([]);
   expect(receiver.requests).toHaveLength(0);
@@ -90,12 +58,12 @@ test('Postgres lost in the middle of the publish transaction: 503, and after it 
   const org = uniqueOrg();
   await subscribe(api, org, receiver.url);
   // The event row is already written inside the transaction when the connection drops.
-  proxy.cutWhenSent('INSERT INTO deliveries');
+  postgres.proxy.cutWhenSent('INSERT INTO deliveries');
 
   const response = await api.api('POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n: 2 } });
   expect(response.status).toBe(503);
 
-  await proxy.restore();
+  await postgres.proxy.restore();
   expect(await rowsOf(org)).toEqual({ events: 0, deliveries: 0, keys: 0 });
   expect(await workflowsOf(org)).toEqual([]);
   expect(receiver.requests).toHaveLength(0);

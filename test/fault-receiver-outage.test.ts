@@ -1,32 +1,21 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStackStarter } from './helpers/fixtures';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver | undefined;
-
-beforeAll(async () => {
-  db = await createTestDatabase('fault-receiver');
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver?.close();
-  await db.drop();
-});
+const db = useDatabase('fault-receiver');
+const stacks = useStackStarter(db);
+const newReceiver = useReceivers();
 
 const OUTAGE_MS = 30_000;
 
 test('a receiver down for 30 s, then up: every event is delivered, repeats with the same webhook-id', async () => {
-  stack = await startStack(db, {
+  const stack = await stacks.start({
     DELIVERY_RETRY_INITIAL_INTERVAL: '1s',
     DELIVERY_RETRY_MAX_INTERVAL: '4s',
     DELIVERY_RETRY_WINDOW: '5m',
     CIRCUIT_BREAKER_COOLDOWN: '3s',
   });
-  const first = await startReceiver();
+  const first = await newReceiver();
   const { port, url } = first;
   const org = uniqueOrg();
   await subscribe(stack, org, url);
@@ -42,7 +31,7 @@ test('a receiver down for 30 s, then up: every event is delivered, repeats with 
   await waitForStatus(stack, org, during[0].deliveries[0].deliveryId, 'retrying', 15_000);
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - downAt)));
 
-  receiver = await startReceiver(undefined, { port });
+  const receiver = await newReceiver(undefined, { port });
   for (const answer of during) await waitForStatus(stack, org, answer.deliveries[0].deliveryId, 'delivered', 25_000);
 
   const seen = new Map<string, Set<string>>();

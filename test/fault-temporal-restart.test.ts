@@ -1,36 +1,19 @@
 import { TEMPORAL_CALL_DEADLINE_MS } from '../src/delivery/dispatcher';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type OwnDevServer, startOwnDevServer } from './helpers/own-dev-server';
-import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useFixture, useReceiver, useStackStarter } from './helpers/fixtures';
+import { startOwnDevServer } from './helpers/own-dev-server';
+import { type ReceivedRequest, respondWith } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 /**
  * Temporal itself goes away: a dev server of this file's own is stopped and started again on the
  * same SQLite file, while the service keeps running against it.
  */
-let db: TestDatabase;
-let server: OwnDevServer;
-let stack: Stack | undefined;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('fault-temporal');
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  server = await startOwnDevServer();
-  receiver = await startReceiver();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-  await receiver.close();
-  await server.destroy();
-});
+const db = useDatabase('fault-temporal');
+// Each test stops and starts its own server, and runs its stack against it with settings of its own.
+const server = useFixture('dev server', () => startOwnDevServer(), (own) => own.destroy(), 'each');
+const receiver = useReceiver(undefined, { scope: 'each' });
+const stacks = useStackStarter(db);
 
 /** Each event arrived at least once, and every repeat of a delivery carried the same webhook-id. */
 function expectEachAtLeastOnce(requests: ReceivedRequest[], answers: PublishAnswer[]): void {
@@ -48,7 +31,7 @@ function expectEachAtLeastOnce(requests: ReceivedRequest[], answers: PublishAnsw
 
 test('a delivery waiting in backoff resumes and completes after the Temporal server restarts', async () => {
   receiver.respond(respondWith(503));
-  stack = await startStack(db, {
+  const stack = await stacks.start({
     TEMPORAL_ADDRESS: server.address,
     DELIVERY_RETRY_INITIAL_INTERVAL: '3s',
     DELIVERY_RETRY_MAX_INTERVAL: '3s',
@@ -70,7 +53,7 @@ test('a delivery waiting in backoff resumes and completes after the Temporal ser
 }, scaled(90_000));
 
 test('events published while Temporal is down answer 202 at once and the reconciler delivers all of them once it is back', async () => {
-  stack = await startStack(db, {
+  const stack = await stacks.start({
     TEMPORAL_ADDRESS: server.address,
     MAINTENANCE_SCHEDULES: 'true',
     RECONCILE_INTERVAL: '1s',
@@ -85,7 +68,7 @@ test('events published while Temporal is down answer 202 at once and the reconci
   await server.stop();
   const sent = performance.now();
   const published = await Promise.all(
-    Array.from({ length: 20 }, (_, n) => stack!.api<PublishAnswer>('POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n } })),
+    Array.from({ length: 20 }, (_, n) => stack.api<PublishAnswer>('POST', `/webhooks/${org}/events`, { eventName: 'order.created', data: { n } })),
   );
   // The answers do not wait for Temporal (PUBLISH_STARTS_AFTER_ANSWER): all 20 well before one start would give up.
   expect(performance.now() - sent).toBeLessThan(TEMPORAL_CALL_DEADLINE_MS);

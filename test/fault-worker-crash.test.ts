@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
@@ -6,17 +6,11 @@ import { type ApiStack, startApi, testEnvironment } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 /** The worker runs as a process of its own, as in production, so it can be killed for real. */
-let db: TestDatabase;
 let api: ApiStack;
 let receiver: Receiver;
 const workers: ServiceProcess[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase('fault-worker');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('fault-worker');
 afterEach(async () => {
   for (const worker of workers.splice(0)) {
     worker.kill('SIGKILL');

@@ -1,35 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useReceiver, useServiceProcesses } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type Scrape, scrape } from './helpers/prometheus';
-import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ServiceProcess, spawnService } from './helpers/service-process';
-import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers/stack';
+import { testEnvironment } from './helpers/stack';
 
 /**
  * docs/grafana-dashboard.json reads only metrics that exist: the API and the worker run as
  * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery
  * that failed once and was delivered on its retry.
  */
-let db: TestDatabase;
-let receiver: Receiver;
-const processes: ServiceProcess[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('grafana-dashboard');
-  // The first answer is a 503, so that the delivery takes a regular activity after its local first attempt
-  // and the worker serves the activity-task metrics as well.
-  receiver = await startReceiver((_request, res, index) => {
-    res.writeHead(index === 0 ? 503 : 200).end();
-  });
-});
-afterAll(async () => {
-  for (const child of processes) child.kill('SIGTERM');
-  await Promise.all(processes.map((child) => child.exited));
-  await receiver.close();
-  await db.drop();
+const db = useDatabase('grafana-dashboard');
+const startServices = useServiceProcesses();
+// The first answer is a 503, so that the delivery takes a regular activity after its local first attempt
+// and the worker serves the activity-task metrics as well.
+const receiver = useReceiver((_request, res, index) => {
+  res.writeHead(index === 0 ? 503 : 200).end();
 });
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or variables. */
@@ -42,13 +29,10 @@ function metricsOf(expr: string): string[] {
 test('every metric the Grafana dashboard reads is served by the API or the worker', async () => {
   const [apiPort, apiMetrics, workerMetrics, temporalMetrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const common = testEnvironment(db, { HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' });
-  const api = spawnService('api', { ...common, PORT: String(apiPort), METRICS_PORT: String(apiMetrics) });
-  const worker = spawnService('worker', { ...common, METRICS_PORT: String(workerMetrics), TEMPORAL_METRICS_PORT: String(temporalMetrics) });
-  processes.push(api, worker);
-  await Promise.all([api.waitForLog('API listening'), worker.waitForLog('worker started')]);
-
-  const baseUrl = `http://127.0.0.1:${apiPort}`;
-  const stack = { api: (method: string, p: string, body?: unknown) => callApi(baseUrl, method, p, body, withAdminKey()) } as unknown as ApiStack;
+  const stack = await startServices(
+    { ...common, PORT: String(apiPort), METRICS_PORT: String(apiMetrics) },
+    { ...common, METRICS_PORT: String(workerMetrics), TEMPORAL_METRICS_PORT: String(temporalMetrics) },
+  );
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const published = await publish(stack, org);

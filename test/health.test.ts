@@ -5,17 +5,11 @@ import pino from 'pino';
 import { closeServer } from '../src/api/server-lifecycle';
 import { composeApp } from '../src/compose';
 import { createPool, type Pool } from '../src/db/pool';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { callApi, testConfig, withAdminKey } from './helpers/stack';
 import { testEnv } from './setup/test-env';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('health');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('health');
 
 /** The API alone, with the given dependencies, on a free port. */
 async function withApp(deps: { pool: Pool; temporalAddress: string }, work: (baseUrl: string) => Promise<void>) {

@@ -2,34 +2,21 @@
  * Waits behind a busy endpoint are not HTTP attempts: the backoff after the first real failure is the
  * first interval of the policy, however often the delivery was held back before it.
  */
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('held-back-backoff');
-  // The first request holds the config's only slot for 5 s. The held-back delivery's first POST is
-  // answered 500, its second 200.
-  receiver = await startReceiver(async (_request, res, index) => {
-    if (index === 0) await new Promise((resolve) => setTimeout(resolve, 5_000));
-    res.writeHead(index === 1 ? 500 : 200).end();
-  });
-  stack = await startStack(db, {
-    THROTTLE_RETRY_DELAY: '50ms',
-    DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
-    DELIVERY_RETRY_MAX_INTERVAL: '1h',
-    DELIVERY_RETRY_WINDOW: '5m',
-  });
+const db = useDatabase('held-back-backoff');
+// The first request holds the config's only slot for 5 s. The held-back delivery's first POST is
+// answered 500, its second 200.
+const receiver = useReceiver(async (_request, res, index) => {
+  if (index === 0) await new Promise((resolve) => setTimeout(resolve, 5_000));
+  res.writeHead(index === 1 ? 500 : 200).end();
 });
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
+const stack = useStack(db, {
+  THROTTLE_RETRY_DELAY: '50ms',
+  DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
+  DELIVERY_RETRY_MAX_INTERVAL: '1h',
+  DELIVERY_RETRY_WINDOW: '5m',
 });
 
 test('after several held-back waits, one 500 is retried after the first backoff interval, not a late one', async () => {

@@ -1,34 +1,13 @@
-import { FINAL_CHECK_MARGIN_MS, heldBackDelay } from '../src/activities/attempt/outcome';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('held-back-window-end');
-  // The first request holds the config's only slot for 3.5 s; the rest are answered at once.
-  receiver = await startReceiver(async (_request, res, index) => {
-    if (index === 0) await new Promise((resolve) => setTimeout(resolve, 3_500));
-    res.writeHead(200).end();
-  });
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '6s', THROTTLE_RETRY_DELAY: '2s' });
+const db = useDatabase('held-back-window-end');
+// The first request holds the config's only slot for 3.5 s; the rest are answered at once.
+const receiver = useReceiver(async (_request, res, index) => {
+  if (index === 0) await new Promise((resolve) => setTimeout(resolve, 3_500));
+  res.writeHead(200).end();
 });
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
-
-test('a wait that would end past the window is cut to leave one last look inside it', () => {
-  expect(heldBackDelay(3_000, 20_000)).toBe(3_000);
-  expect(heldBackDelay(8_000, 5_000)).toBe(5_000 - FINAL_CHECK_MARGIN_MS);
-  // Too little room left for another look: the wait stands and the window closes.
-  expect(heldBackDelay(8_000, 1_500)).toBe(8_000);
-});
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '6s', THROTTLE_RETRY_DELAY: '2s' });
 
 test('a delivery held back by a busy endpoint is delivered inside its window, not dead-lettered a wait early', async () => {
   const org = uniqueOrg();

@@ -5,26 +5,15 @@
 import type { temporal } from '@temporalio/proto';
 import { HISTORY_EVENTS_PER_RUN, HISTORY_EVENTS_PER_WINDOW, maxAttemptsPerWindow, RETRIES_PER_RUN } from '../src/shared/retry-policy';
 import { retrySettings } from '../src/config';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStackStarter } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
+import type { Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack | undefined;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('history-bound');
-});
-afterAll(async () => {
-  await db.drop();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-  await receiver.close();
-});
+const db = useDatabase('history-bound');
+// Each test runs with retry settings of its own, against a receiver of its own.
+const stacks = useStackStarter(db);
+const newReceiver = useReceivers();
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -43,9 +32,9 @@ async function runsOf(current: Stack, workflowId: string): Promise<HistoryEvent[
 }
 
 test('a receiver answering 503 Retry-After: 1 for a whole window: attempts and history stay within the policy bound', async () => {
-  receiver = await startReceiver(respondWith(503, { 'retry-after': '1' }));
+  const receiver = await newReceiver(respondWith(503, { 'retry-after': '1' }));
   // Backoff 2 s, then 4 s: three attempts fit the 10 s window. Retry-After: 1 asks for one a second.
-  stack = await startStack(db, {
+  const stack = await stacks.start({
     DELIVERY_RETRY_INITIAL_INTERVAL: '2s',
     DELIVERY_RETRY_BACKOFF: '2',
     DELIVERY_RETRY_MAX_INTERVAL: '1h',
@@ -69,8 +58,8 @@ test('a receiver answering 503 Retry-After: 1 for a whole window: attempts and h
 });
 
 test('retries by a person continue the workflow as new: every run stays within the bound and the delivery goes on', async () => {
-  receiver = await startReceiver(respondWith(503));
-  stack = await startStack(db, { DELIVERY_RETRY_INITIAL_INTERVAL: '1m', DELIVERY_RETRY_MAX_INTERVAL: '1m', DELIVERY_RETRY_WINDOW: '1h' });
+  const receiver = await newReceiver(respondWith(503));
+  const stack = await stacks.start({ DELIVERY_RETRY_INITIAL_INTERVAL: '1m', DELIVERY_RETRY_MAX_INTERVAL: '1m', DELIVERY_RETRY_WINDOW: '1h' });
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveries } = await publish(stack, org);

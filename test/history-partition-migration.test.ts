@@ -10,24 +10,23 @@ import { getEvent, insertEvent } from '../src/db/events';
 import { uuidv7 } from '../src/db/ids';
 import { findMigrationsDir, migrate } from '../src/db/migrate';
 import { purgeHistory } from '../src/db/retention';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 
-let db: TestDatabase;
 /** The migration under test, and a directory of every migration before it. */
 const PARTITIONS = '013_history_partitions.sql';
 let beforePartitions: string;
 let earlier: string[];
+// Before the fixtures below: it runs while they are still up.
+afterAll(async () => {
+  await rm(beforePartitions, { recursive: true, force: true });
+});
+const db = useDatabase('history-partition-migration', { migrate: false });
 beforeAll(async () => {
-  db = await createTestDatabase('history-partition-migration', { migrate: false });
   beforePartitions = await mkdtemp(path.join(os.tmpdir(), 'migrations-before-partitions-'));
   const source = findMigrationsDir();
   earlier = (await readdir(source)).filter((name) => /^\d{3}_.*\.sql$/.test(name) && name < PARTITIONS);
   for (const file of earlier) await copyFile(path.join(source, file), path.join(beforePartitions, file));
-});
-afterAll(async () => {
-  await db.drop();
-  await rm(beforePartitions, { recursive: true, force: true });
 });
 
 const snapshot = async (table: string, key: string): Promise<unknown[]> =>

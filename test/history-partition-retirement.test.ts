@@ -1,24 +1,12 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 import { listRetirableDays, purgeHistory, retireDay } from '../src/db/retention';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('history-partition-retirement');
-  receiver = await startReceiver();
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('history-partition-retirement');
+const receiver = useReceiver();
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '1s' });
 
 const DAY_MS = 86_400_000;
 const partOf = async (table: string, key: string, id: string): Promise<string | undefined> =>

@@ -1,19 +1,11 @@
 import { MAX_JSON_DEPTH } from '../src/api/app';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type ApiStack, startApi } from './helpers/stack';
+import { useApi, useDatabase } from './helpers/fixtures';
 
-let db: TestDatabase;
-let api: ApiStack;
-
+const db = useDatabase('hostile-bodies');
+const api = useApi(db);
 beforeAll(async () => {
-  db = await createTestDatabase('hostile-bodies');
-  api = await startApi(db);
   await api.api('PUT', '/event-types/order.created', {});
   await api.api('PUT', '/webhooks/acme/configs/main', { url: 'https://example.com/hook', eventNames: ['order.created'] });
-});
-afterAll(async () => {
-  await api.stop();
-  await db.drop();
 });
 
 /** `levels` objects, one inside the other, around a string. */

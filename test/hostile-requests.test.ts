@@ -1,12 +1,9 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type ApiStack, startApi } from './helpers/stack';
+import { useApi, useDatabase } from './helpers/fixtures';
 
 /**
  * Each hostile request gets the 4xx and problem field it should, and writes nothing: no row changes
  * in any table, and no workflow starts. Loopback is not opened here, unlike the other suites.
  */
-let db: TestDatabase;
-let api: ApiStack;
 let orgKey: string;
 let publishKey: string;
 let revokedKey: string;
@@ -15,9 +12,9 @@ const ORG = 'org-a';
 const OTHER = 'org-b';
 const config = { url: 'https://hooks.example.com/in', eventNames: ['order.created'] };
 
+const db = useDatabase('hostile-requests');
+const api = useApi(db, { ALLOWED_PRIVATE_CIDRS: '', MAX_PAYLOAD_BYTES: '65536' });
 beforeAll(async () => {
-  db = await createTestDatabase('hostile-requests');
-  api = await startApi(db, { ALLOWED_PRIVATE_CIDRS: '', MAX_PAYLOAD_BYTES: '65536' });
   expect((await api.api('PUT', '/event-types/order.created', {})).status).toBe(201);
   expect((await api.api('PUT', `/webhooks/${ORG}/configs/main`, config)).status).toBe(201);
   expect((await api.api('PUT', `/webhooks/${OTHER}/configs/main`, config)).status).toBe(201);
@@ -27,10 +24,6 @@ beforeAll(async () => {
   const revoked = await key(['admin']);
   revokedKey = revoked.key;
   expect((await api.api('DELETE', `/api-keys/${revoked.keyId}`)).status).toBe(204);
-});
-afterAll(async () => {
-  await api.stop();
-  await db.drop();
 });
 
 /** Every table's rows, hashed: equal snapshots mean nothing was written. A key's last use is bookkeeping, not a write. */

@@ -1,26 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { githubWebhookMethods } from '../src/inbound/github-methods';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
+import { useDatabase, useStack } from './helpers/fixtures';
+import { createResponseChecker } from './helpers/openapi';
 import { eventually, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** GitHub's own signing, from @octokit/webhooks-methods. */
 const githubSign = async (secret: string, payload: string): Promise<string> => (await githubWebhookMethods()).sign(secret, payload);
 
 const checker = createResponseChecker();
-let db: TestDatabase;
-let stack: Stack;
 
+const db = useDatabase('inbound-sources-api');
+// Every answer is checked against docs/openapi.json, the provider's calls too (below).
+const stack = useStack(db, { SECRET_ROTATION_OVERLAP: '2s' }, { checked: true });
 beforeAll(async () => {
-  db = await createTestDatabase('inbound-sources-api');
-  // Every answer is checked against docs/openapi.json, the provider's calls too (below).
-  stack = checkedAgainstDocument(await startStack(db, { SECRET_ROTATION_OVERLAP: '2s' }));
   await stack.api('PUT', '/event-types/github.push', {});
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
 });
 
 async function pushSignedWith(sourceId: string, secret: string): Promise<number> {

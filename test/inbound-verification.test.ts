@@ -3,31 +3,19 @@ import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilio from 'twilio';
 import { githubWebhookMethods } from '../src/inbound/github-methods';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument, createResponseChecker } from './helpers/openapi';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { createResponseChecker } from './helpers/openapi';
 import { eventually, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** GitHub's own signing, from @octokit/webhooks-methods. */
 const githubSign = async (secret: string, payload: string): Promise<string> => (await githubWebhookMethods()).sign(secret, payload);
 
 const checker = createResponseChecker();
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  db = await createTestDatabase('inbound-verification');
-  // Every answer is checked against docs/openapi.json, the providers' calls too (post).
-  stack = checkedAgainstDocument(await startStack(db));
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('inbound-verification');
+// Every answer is checked against docs/openapi.json, the providers' calls too (post).
+const stack = useStack(db, {}, { checked: true });
+const receiver = useReceiver();
 
 /** Registers a source of `provider` for a new org, the event types it will publish, and a config receiving them. */
 async function source(provider: string, secret: string, eventNames: string[]) {

@@ -1,21 +1,11 @@
 import { importSPKI, type JWTPayload, jwtVerify } from 'jose';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useStack } from './helpers/fixtures';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-
-beforeAll(async () => {
-  db = await createTestDatabase('jwt-receiver-auth');
-  stack = await startStack(db);
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('jwt-receiver-auth');
+const stack = useStack(db);
 
 interface KeyPair {
   signingKey: string;

@@ -1,26 +1,13 @@
 import { temporal } from '@temporalio/proto';
 import { Webhook } from 'standardwebhooks';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { type PublishAnswer, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const TEN_MIB = 10 * 1024 * 1024;
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('large-payload');
-  receiver = await startReceiver();
-  stack = await startStack(db, { MAX_PAYLOAD_BYTES: String(TEN_MIB) });
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('large-payload');
+const receiver = useReceiver();
+const stack = useStack(db, { MAX_PAYLOAD_BYTES: String(TEN_MIB) });
 
 /** `{"blob":"xxx…"}` of exactly `bytes` bytes of JSON. */
 const dataOf = (bytes: number) => ({ blob: 'x'.repeat(bytes - '{"blob":""}'.length) });

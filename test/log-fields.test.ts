@@ -1,35 +1,20 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { textSink } from './helpers/log-sink';
 import { eventually, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /**
  * Log lines are pino JSON naming requestId, eventId, deliveryId, configId and orgId where known: the
  * request's id goes from the API through the workflow into the attempt's log lines.
  */
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 const lines: Record<string, unknown>[] = [];
+const sink = textSink((text) => {
+  for (const line of text.split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+});
 
-beforeAll(async () => {
-  db = await createTestDatabase('log-fields');
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(text) as Record<string, unknown>);
-      done();
-    },
-  });
-  stack = await startStack(db, { LOG_LEVEL: 'debug' }, { logger: (config) => createLogger(config, sink) });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('log-fields');
+const stack = useStack(db, { LOG_LEVEL: 'debug' }, { logger: (config) => createLogger(config, sink) });
+const receiver = useReceiver();
 
 test("the publishing request's id and the delivery's ids are on the API's and the attempt's log lines", async () => {
   const org = uniqueOrg();

@@ -3,28 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../src/db/ids';
 import { reconcileScheduleId, type RetentionResult, retentionScheduleId } from '../src/shared/temporal';
 import { ensureMaintenanceSchedules } from '../src/worker/schedules';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('maintenance');
-  receiver = await startReceiver();
-  stack = await startStack(db, { MAINTENANCE_SCHEDULES: 'true', RECONCILE_INTERVAL: '1h', RETENTION_INTERVAL: '1h', HISTORY_RETENTION: '1d' });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   const queue = stack.config.TEMPORAL_TASK_QUEUE;
   for (const id of [reconcileScheduleId(queue), retentionScheduleId(queue)]) await stack.client.schedule.getHandle(id).delete();
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
 });
+const db = useDatabase('maintenance');
+const receiver = useReceiver();
+const stack = useStack(db, { MAINTENANCE_SCHEDULES: 'true', RECONCILE_INTERVAL: '1h', RETENTION_INTERVAL: '1h', HISTORY_RETENTION: '1d' });
 
 /** Runs a Schedule now and returns the result of the workflow it started. */
 async function runNow<T>(client: Client, scheduleId: string): Promise<T> {

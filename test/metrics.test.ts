@@ -1,29 +1,18 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { scrape } from './helpers/prometheus';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** `GET /metrics` on its own port, scraped after real deliveries to real receivers. */
-let db: TestDatabase;
-let stack: Stack;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('metrics');
-  // Two failed attempts in a row open a circuit; the window of 4 s makes a dead letter soon.
-  stack = await startStack(db, { CIRCUIT_BREAKER_THRESHOLD: '2' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
-});
+const db = useDatabase('metrics');
+/** Starts a receiver that stays up until the file's tests are done. */
+const newReceiver = useReceivers();
+// Two failed attempts in a row open a circuit; the window of 4 s makes a dead letter soon.
+const stack = useStack(db, { CIRCUIT_BREAKER_THRESHOLD: '2' });
 
 test('the metrics port answers deliveries, attempts, publish timings, health gauges and process metrics, and nothing per org, config or URL', async () => {
-  const ok = await startReceiver(respondWith(200));
-  const failing = await startReceiver(respondWith(500));
-  receivers.push(ok, failing);
+  const ok = await newReceiver(respondWith(200));
+  const failing = await newReceiver(respondWith(500));
   const org = uniqueOrg();
   await subscribe(stack, org, ok.url, { configId: 'ok-endpoint' });
   await subscribe(stack, org, failing.url, { configId: 'failing-endpoint' });

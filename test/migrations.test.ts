@@ -2,16 +2,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../src/db/migrate';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { createPool } from '../src/db/pool';
+import { useDatabase } from './helpers/fixtures';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('migrations', { migrate: false });
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('migrations', { migrate: false });
+// An empty database of its own for the test of failing files, which must not meet the real migrations.
+const scratch = useDatabase('migrations-each', { migrate: false });
 
 test('migrations applied from two processes at once run exactly once, and a rerun is a no-op', async () => {
   const other = createPool({ connectionString: db.url, max: 1 });
@@ -57,7 +53,6 @@ test('each migration has a number of its own, and the numbers leave no gap', () 
 });
 
 test('each migration file runs in a transaction of its own: a failing file rolls back alone and releases the lock', async () => {
-  const scratch = await createTestDatabase('migrations_each', { migrate: false });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-migrations-'));
   try {
     writeFileSync(path.join(dir, '001_first.sql'), 'CREATE TABLE first_table (id int);');
@@ -81,6 +76,5 @@ test('each migration file runs in a transaction of its own: a failing file rolls
     expect(await names()).toEqual(['001_first.sql', '002_second.sql']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await scratch.drop();
   }
 });

@@ -1,39 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { keyIdOf } from '../src/core/secret-box';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
+import type { Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack | undefined;
-let receiver: Receiver;
+let stack: Stack;
 
-beforeAll(async () => {
-  db = await createTestDatabase('missing-encryption-key');
-  receiver = await startReceiver();
-});
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-afterAll(async () => {
-  await receiver.close();
-  await db.drop();
-});
+const db = useDatabase('missing-encryption-key');
+const receiver = useReceiver();
+// The test restarts its stack with other keys.
+const stacks = useStackStarter(db);
 
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');
 
 test('a worker without the key a secret was stored under sends nothing, names only the key id, and delivers once given the key', async () => {
   const org = uniqueOrg();
-  stack = await startStack(db, { ENCRYPTION_KEY: oldKey });
+  stack = await stacks.start({ ENCRYPTION_KEY: oldKey });
   await subscribe(stack, org, receiver.url);
   await stack.stop();
 
   // The old key was dropped too early. The worker that gets it back polls the same task queue.
   const queue = `test-${randomBytes(6).toString('hex')}`;
-  stack = await startStack(db, { ENCRYPTION_KEY: newKey, TEMPORAL_TASK_QUEUE: queue });
+  stack = await stacks.start({ ENCRYPTION_KEY: newKey, TEMPORAL_TASK_QUEUE: queue });
   const { deliveries } = await publish(stack, org);
   const dead = await waitForStatus(stack, org, deliveries[0].deliveryId, 'dead_lettered');
   expect(receiver.requests).toHaveLength(0);
@@ -51,7 +40,7 @@ test('a worker without the key a secret was stored under sends nothing, names on
   await stack.stop();
 
   // The old key back, as a previous key: the dead letter is retried and delivered.
-  stack = await startStack(db, { ENCRYPTION_KEY: newKey, ENCRYPTION_PREVIOUS_KEYS: oldKey, TEMPORAL_TASK_QUEUE: queue });
+  stack = await stacks.start({ ENCRYPTION_KEY: newKey, ENCRYPTION_PREVIOUS_KEYS: oldKey, TEMPORAL_TASK_QUEUE: queue });
   expect((await stack.api('POST', `/webhooks/${org}/deliveries/${dead.deliveryId}/retry`)).status).toBe(202);
   await waitForStatus(stack, org, dead.deliveryId, 'delivered');
   expect(receiver.requests).toHaveLength(1);

@@ -4,29 +4,27 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testEnv } from './setup/test-env';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type LauncherProcess, spawnLauncher } from './helpers/launcher-process';
 import { processesWith } from './helpers/processes';
 
-let database: TestDatabase;
 let dataDir: string;
 let holder: Server;
 let launcher: LauncherProcess | undefined;
 
-beforeAll(async () => {
-  database = await createTestDatabase('npm-start-port-in-use', { migrate: false });
-  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-npm-start-'));
-});
-
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   launcher?.killGroup('SIGKILL');
   // Only if the test failed: a dev server it should not have started, in a group of its own.
   for (const pid of processesWith('--db-filename', path.join(dataDir, 'temporal.db'))) process.kill(-pid, 'SIGKILL');
   await launcher?.exited;
   await new Promise((resolve) => holder?.close(resolve));
-  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
+});
+const database = useDatabase('npm-start-port-in-use', { migrate: false });
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-npm-start-'));
 });
 
 test('npm start exits with an error naming the port and the process when another program holds the Temporal port', async () => {

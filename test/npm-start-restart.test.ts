@@ -4,26 +4,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testEnv } from './setup/test-env';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useReceiver } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type LauncherProcess, spawnLauncher } from './helpers/launcher-process';
 import { processesWith } from './helpers/processes';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { respondWith } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg } from './helpers/scenario';
 import { type ApiStack, callApi } from './helpers/stack';
 
-let database: TestDatabase;
 let dataDir: string;
-let receiver: Receiver;
 const launchers: LauncherProcess[] = [];
 const adminKey = `twk_admin_${randomBytes(24).toString('hex')}`;
 
-beforeAll(async () => {
-  database = await createTestDatabase('npm-start-restart', { migrate: false });
-  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-npm-start-'));
-  receiver = await startReceiver(respondWith(503));
-});
-
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   for (const launcher of launchers) launcher.killGroup('SIGKILL');
   // The dev servers lead groups of their own: whatever runs on this data dir's database goes.
@@ -36,9 +29,12 @@ afterAll(async () => {
   }
   await Promise.all(launchers.map((launcher) => launcher.exited));
   await eventually(async () => processesWith('--db-filename', path.join(dataDir, 'temporal.db')).length === 0, 10_000, 'the dev servers to end');
-  await receiver?.close();
-  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
+});
+const database = useDatabase('npm-start-restart', { migrate: false });
+const receiver = useReceiver(respondWith(503));
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-npm-start-'));
 });
 
 test('npm start after the launcher was killed stops the dev server it left running and carries on with its deliveries', async () => {

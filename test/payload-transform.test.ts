@@ -1,25 +1,11 @@
 import { Webhook } from 'standardwebhooks';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('payload-transform');
-  // Every answer is checked against docs/openapi.json.
-  stack = checkedAgainstDocument(await startStack(db));
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await stack.stop();
-  await db.drop();
-});
+const db = useDatabase('payload-transform');
+// Every answer is checked against docs/openapi.json.
+const stack = useStack(db, {}, { checked: true });
+const receiver = useReceiver();
 
 const TRANSFORM = '{"kind": type, "order": data.orderId, "total": $sum(data.lines.price), "org": orgId, "id": eventId}';
 

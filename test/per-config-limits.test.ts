@@ -1,29 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { getDelivery, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
-const receivers: Receiver[] = [];
+const db = useDatabase('per-config-limits');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
 
-beforeAll(async () => {
-  db = await createTestDatabase('per-config-limits');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2m' });
-});
-afterAll(async () => {
-  await stack.stop();
-  for (const receiver of receivers) await receiver.close();
-  await db.drop();
-});
-
-async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const started = await startReceiver(responder);
-  receivers.push(started);
-  return started;
-}
+/** Starts a receiver that stays up until the file's tests are done. */
+const receiver = useReceivers();
 
 test('500 deliveries to an endpoint that hangs for its whole timeout do not hold up 100 to a healthy one', async () => {
   const open: ServerResponse[] = [];

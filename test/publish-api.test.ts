@@ -1,29 +1,12 @@
 import { temporal } from '@temporalio/proto';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('publish-api');
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver();
-  stack = checkedAgainstDocument(await startStack(db, { MAX_PAYLOAD_BYTES: '65536' }));
-});
-afterEach(async () => {
-  await stack.stop();
-  await receiver.close();
-});
+const db = useDatabase('publish-api');
+const stack = useStack(db, { MAX_PAYLOAD_BYTES: '65536' }, { checked: true });
+const receiver = useReceiver(undefined, { scope: 'each' });
 
 async function rowCounts(org: string) {
   const { rows } = await db.pool.query(

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../src/db/pool';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
 import { listAttempts, recordAttempt } from '../src/db/attempts';
 import { getDelivery, listDeliveries, loadDeliveryContext } from '../src/db/deliveries';
 import { purgeExpiredKeysAndLeases } from '../src/db/retention';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('query-plans');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('query-plans');
 
 interface PlanNode {
   'Node Type': string;

@@ -1,18 +1,7 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { type ApiStack, startApi } from './helpers/stack';
+import { useApi, useDatabase } from './helpers/fixtures';
 
-let db: TestDatabase;
-let api: ApiStack;
-
-beforeAll(async () => {
-  db = await createTestDatabase('rate-limit');
-  api = checkedAgainstDocument(await startApi(db, { RATE_LIMIT_PER_MINUTE: '5' }));
-});
-afterAll(async () => {
-  await api.stop();
-  await db.drop();
-});
+const db = useDatabase('rate-limit');
+const api = useApi(db, { RATE_LIMIT_PER_MINUTE: '5' }, { checked: true });
 
 test('each key gets RATE_LIMIT_PER_MINUTE requests; the next is 429 with Retry-After, and other keys are unaffected', async () => {
   const created = await api.api<{ key: string }>('POST', '/api-keys', { scopes: ['publish'] });

@@ -1,31 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { createReceiverAuth } from '../src/core/receiver-auth';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
+import type { ReceivedRequest, Receiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-const receivers: Receiver[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('receiver-auth');
-  stack = await startStack(db);
-});
-afterAll(async () => {
-  await stack.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
-});
+const db = useDatabase('receiver-auth');
+/** Starts a receiver that stays up until the file's tests are done. */
+const newReceiver = useReceivers();
+const stack = useStack(db);
 
 /** A receiver that answers 200 only to requests whose `header` is `expected`, and 401 otherwise. */
 async function enforcing(header: string, expected: () => string): Promise<Receiver> {
-  const receiver = await startReceiver((request, res) => {
+  const receiver = await newReceiver((request, res) => {
     res.writeHead(request.headers[header] === expected() ? 200 : 401).end();
   });
-  receivers.push(receiver);
   return receiver;
 }
 
@@ -96,7 +85,7 @@ describe('oauth2 client credentials', () => {
     answerAfter?: () => Promise<void>;
   }) {
     let issued = 0;
-    const server = await startReceiver(async (request: ReceivedRequest, res: ServerResponse) => {
+    const server = await newReceiver(async (request: ReceivedRequest, res: ServerResponse) => {
       const client = clientOf(request.headers.authorization);
       const form = new URLSearchParams(request.body);
       if (client?.[0] !== options.clientId || client[1] !== options.clientSecret || form.get('grant_type') !== 'client_credentials') {
@@ -110,7 +99,6 @@ describe('oauth2 client credentials', () => {
         JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: options.expiresIn ?? 3600, scope: form.get('scope'), ...options.extra }),
       );
     });
-    receivers.push(server);
     return { server, url: server.url.replace('/hook', '/token'), issued: () => issued };
   }
 
@@ -141,10 +129,9 @@ describe('oauth2 client credentials', () => {
   test('an expired token is not reused', async () => {
     // 30 s is less than the safety margin: every delivery needs a fresh token.
     const tokens = await tokenServer({ clientId: 'client-b', clientSecret: 's3cret', expiresIn: 1 });
-    const receiver = await startReceiver((request, res) => {
+    const receiver = await newReceiver((request, res) => {
       res.writeHead(/^Bearer tok-\d+$/.test(request.headers.authorization ?? '') ? 200 : 401).end();
     });
-    receivers.push(receiver);
     const org = uniqueOrg();
     await subscribe(stack, org, receiver.url, { body: { auth: { type: 'oauth2', tokenUrl: tokens.url, clientId: 'client-b', clientSecret: 's3cret' } } });
     await deliverOnce(org);
@@ -244,8 +231,7 @@ describe('oauth2 client credentials', () => {
       answerAfter: () => new Promise((resolve) => setTimeout(resolve, 1_200)),
     });
     // The receiver never answers: the attempt ends at its deadline.
-    const receiver = await startReceiver(() => undefined);
-    receivers.push(receiver);
+    const receiver = await newReceiver(() => undefined);
     const org = uniqueOrg();
     await subscribe(stack, org, receiver.url, {
       body: { timeoutMs: 2_000, auth: { type: 'oauth2', tokenUrl: tokens.url, clientId: 'client-g', clientSecret: 's3cret' } },

@@ -1,31 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import ts from 'typescript';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import type { ReceivedRequest } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 const ROOT = resolve(__dirname, '..');
 const guide = readFileSync(join(ROOT, 'docs', 'receiving.md'), 'utf8');
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('receiving-guide');
-  stack = await startStack(db);
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await stack?.stop();
-  await db?.drop();
-});
+const db = useDatabase('receiving-guide');
+const stack = useStack(db);
+const receiver = useReceiver();
 
 /** The headers as a receiver's framework hands them over: every one the request carried, lowercase. */
 const headersOf = (request: ReceivedRequest): Record<string, string> =>
@@ -78,33 +64,3 @@ test("the guide's headers table names the headers a delivery carries, and each o
   expect(request.headers['user-agent']).toMatch(/^temporal-webhooks\/\d+\.\d+\.\d+$/);
 });
 
-test("the guide's Node.js receiver type-checks", () => {
-  const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-  expect(blocks.length).toBeGreaterThan(0);
-  const dir = mkdtempSync(join(tmpdir(), 'receiving-guide-'));
-  try {
-    const files = blocks.map((code, index) => {
-      const file = join(dir, `receiver-${index}.ts`);
-      writeFileSync(file, code);
-      return file;
-    });
-    const program = ts.createProgram(files, {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
-      esModuleInterop: true,
-      moduleDetection: ts.ModuleDetectionKind.Force,
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-      skipLibCheck: true,
-      baseUrl: ROOT,
-      paths: { '*': [join(ROOT, 'node_modules', '*'), join(ROOT, 'node_modules', '@types', '*')] },
-    });
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-    expect(diagnostics).toEqual([]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});

@@ -5,21 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { insertDeliveries } from '../src/db/deliveries';
 import type { DeliveryStatus } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 import { HEALTH_AFTER_ATTEMPT } from '../src/core/endpoint-health';
 import { type AttemptRecord, recordAttempt } from '../src/db/attempts';
 import { putConfig } from '../src/db/configs';
 import { insertEvent } from '../src/db/events';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase('record-attempt-status');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('record-attempt-status');
 
 /** One delivery of one event to one config, put in `status` as the workflow would have. */
 async function deliveryIn(status: DeliveryStatus): Promise<{ orgId: string; deliveryId: string }> {

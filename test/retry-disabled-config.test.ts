@@ -1,28 +1,11 @@
 import { statusQuery } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { startStack, type Stack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  db = await createTestDatabase('retry-disabled-config');
-  stack = checkedAgainstDocument(await startStack(db, { DELIVERY_RETRY_WINDOW: '1s' }));
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver(respondWith(503));
-});
-afterEach(async () => {
-  await receiver.close();
-});
+const db = useDatabase('retry-disabled-config');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '1s' }, { checked: true });
+const receiver = useReceiver(respondWith(503), { scope: 'each' });
 
 interface Problem {
   type: string;

@@ -3,23 +3,21 @@
  * recorded, and the receiver gets one POST per webhook-id unless that POST failed. Two POSTs of one
  * delivery never run at once, and the config's concurrency cap holds meanwhile.
  */
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
-
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
 const HOLD_MS = 2_500;
 let inFlight = 0;
 let peak = 0;
 const answered: { webhookId: string; status: number; at: number }[] = [];
+/** What the running test's receiver answers a webhook-id's `nth` request. */
+let statusFor: (webhookId: string, nth: number) => number = () => 200;
 
+const db = useDatabase('retry-during-attempt');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
 /** Holds every request HOLD_MS, then answers what `statusFor` says, counting requests in flight. */
-async function holdingReceiver(statusFor: (webhookId: string, nth: number) => number): Promise<Receiver> {
-  return startReceiver(async (request, res) => {
+const receiver = useReceiver(
+  async (request, res) => {
     const webhookId = String(request.headers['webhook-id']);
     const nth = answered.filter((a) => a.webhookId === webhookId).length;
     inFlight += 1;
@@ -29,30 +27,19 @@ async function holdingReceiver(statusFor: (webhookId: string, nth: number) => nu
     const status = statusFor(webhookId, nth);
     answered.push({ webhookId, status, at: Date.now() });
     res.writeHead(status).end();
-  });
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase('retry-during-attempt');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '5m' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
+  },
+  { scope: 'each' },
+);
 beforeEach(() => {
   inFlight = 0;
   peak = 0;
   answered.length = 0;
 });
-afterEach(async () => {
-  await receiver.close();
-});
 
 const postsOf = (webhookId: string) => receiver.requests.filter((r) => r.headers['webhook-id'] === webhookId);
 
 test('a retry while the POST is held: one POST, delivered, and the other delivery waits for the only slot', async () => {
-  receiver = await holdingReceiver(() => 200);
+  statusFor = () => 200;
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url, { body: { maxConcurrency: 1, timeoutMs: 10_000 } });
   const first = (await publish(stack, org, { n: 1 })).deliveries[0];
@@ -70,7 +57,7 @@ test('a retry while the POST is held: one POST, delivered, and the other deliver
 });
 
 test('a retry while a POST is held that then fails: the next POST starts only after that answer', async () => {
-  receiver = await holdingReceiver((_id, nth) => (nth === 0 ? 503 : 200));
+  statusFor = (_id, nth) => (nth === 0 ? 503 : 200);
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url, { body: { timeoutMs: 10_000 } });
   const { deliveryId } = (await publish(stack, org)).deliveries[0];

@@ -3,32 +3,22 @@
  * being written, nor while the delivery is being marked expired.
  */
 import type { PoolClient } from 'pg';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
 
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 let lock: PoolClient | undefined;
 
-beforeAll(async () => {
-  db = await createTestDatabase('retry-signal-kept');
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  receiver = await startReceiver(respondWith(503));
-});
+const db = useDatabase('retry-signal-kept');
+// Declared before the stacks: a lock left held is let go before the stack stops.
 afterEach(async () => {
   await lock?.query('ROLLBACK').catch(() => undefined);
   lock?.release();
   lock = undefined;
-  await stack.stop();
-  await receiver.close();
 });
+// Each test runs with windows and retentions of its own.
+const stacks = useStackStarter(db);
+const receiver = useReceiver(respondWith(503), { scope: 'each' });
 
 /** Holds `statement`'s locks in an open transaction of the test's own until `release`. */
 async function holdLock(statement: string, params: unknown[]): Promise<void> {
@@ -55,7 +45,7 @@ async function serviceBlockedOn(fragment: string): Promise<void> {
 }
 
 test('a retry that arrives while the dead letter is being written is honoured', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
+  const stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '2s' });
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   // The dead letter cannot be written until the test lets go: the workflow waits in recordDeadLetter.
@@ -76,7 +66,7 @@ test('a retry that arrives while the dead letter is being written is honoured', 
 });
 
 test('a retry that arrives while the delivery is being marked expired is honoured', async () => {
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '1s', DEAD_LETTER_RETENTION: '3s' });
+  const stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '1s', DEAD_LETTER_RETENTION: '3s' });
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const { deliveries } = await publish(stack, org);

@@ -3,14 +3,14 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
 import { createInstrumentations } from '../src/observability/instrumentations';
 import { startTracing, type Tracing } from '../src/observability/tracing';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useFixture, useReceiver, useStack } from './helpers/fixtures';
+import { textSink } from './helpers/log-sink';
+import { respondWith } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
-import { type Stack, startStack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from './helpers/stack';
+import { TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from './helpers/stack';
 
 /**
  * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
@@ -18,13 +18,8 @@ import { type Stack, startStack, TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from 
  * metrics text, out of every span attribute (the traces of this process go to an in-memory exporter),
  * and out of the answers of test sends.
  */
-let db: TestDatabase;
-let stack: Stack;
 const logs: string[] = [];
-const receivers: Receiver[] = [];
 const spans = new InMemorySpanExporter();
-let unregisterInstrumentations: () => void;
-let tracing: Tracing;
 
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
 const bearerToken = `bearer-${randomBytes(12).toString('hex')}`;
@@ -47,29 +42,28 @@ const forbidden = (): Record<string, string> => ({
   adminKey: TEST_ADMIN_API_KEY,
 });
 
-beforeAll(async () => {
-  db = await createTestDatabase('secret-leaks');
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  tracing = startTracing({ OTEL_SERVICE_NAME: 'secret-leaks', OTEL_EXPORTER_OTLP_ENDPOINT: undefined }, { role: 'service', exporter: spans });
-  unregisterInstrumentations = registerInstrumentations({ instrumentations: createInstrumentations() });
-  stack = await startStack(db, { LOG_LEVEL: 'trace' }, { logger: (config) => createLogger(config, sink), tracing });
-});
-afterAll(async () => {
-  await stack.stop();
-  // Tracing is global to the process: later test files run without it.
-  unregisterInstrumentations();
-  await tracing.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-  await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
-});
+const db = useDatabase('secret-leaks');
+// Tracing is global to the process: later test files run without it.
+const traced = useFixture(
+  'tracing',
+  async () => {
+    const tracing: Tracing = startTracing({ OTEL_SERVICE_NAME: 'secret-leaks', OTEL_EXPORTER_OTLP_ENDPOINT: undefined }, { role: 'service', exporter: spans });
+    return { tracing, unregisterInstrumentations: registerInstrumentations({ instrumentations: createInstrumentations() }) };
+  },
+  async ({ tracing, unregisterInstrumentations }) => {
+    unregisterInstrumentations();
+    await tracing.shutdown();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  },
+);
+const stack = useStack(db, { LOG_LEVEL: 'trace' }, () => ({ logger: (config) => createLogger(config, textSink((text) => logs.push(text))), tracing: traced.tracing }));
+const ok = useReceiver(respondWith(200, {}, 'ok'));
+const failing = useReceiver(respondWith(500, {}, 'down'));
+const tokens = useReceiver(
+  respondWith(200, { 'content-type': 'application/json' }, JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600 })),
+);
 
 /** Every string in a history, with payload bytes decoded as text. */
 function textOf(value: unknown, out: string[] = []): string[] {
@@ -86,13 +80,6 @@ async function historyText(client: Client, workflowId: string): Promise<string> 
 }
 
 test('a delivery with every kind of credential leaves no secret in Postgres, the logs, the history, the metrics, the traces or a test send', async () => {
-  const ok = await startReceiver(respondWith(200, {}, 'ok'));
-  const failing = await startReceiver(respondWith(500, {}, 'down'));
-  const tokens = await startReceiver(
-    respondWith(200, { 'content-type': 'application/json' }, JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600 })),
-  );
-  receivers.push(ok, failing, tokens);
-
   const org = `org-${randomBytes(4).toString('hex')}`;
   expect((await stack.api('PUT', '/event-types/order.created', {})).status).toBe(201);
   const configs = {
@@ -139,7 +126,7 @@ test('a delivery with every kind of credential leaves no secret in Postgres, the
   const metrics = await (await fetch(stack.metricsUrl)).text();
   expect(metrics).toContain('webhook_attempts_total');
 
-  await tracing.spanProcessor.forceFlush();
+  await traced.tracing.spanProcessor.forceFlush();
   const finished = spans.getFinishedSpans();
   expect(finished.map((span) => span.name)).toEqual(expect.arrayContaining(['publish', 'RunWorkflow:deliveryWorkflow', 'RunActivity:attemptDelivery', 'POST']));
   const traceText = JSON.stringify(

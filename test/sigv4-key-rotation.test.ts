@@ -2,17 +2,11 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { randomBytes } from 'node:crypto';
 import { reencryptSecrets } from '../src/db/encryption-rotation';
 import { createSecretBox, decodeKey, keyIdOf } from '../src/core/secret-box';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase } from './helpers/fixtures';
 import { checkedAgainstDocument } from './helpers/openapi';
 import { startApi } from './helpers/stack';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase('sigv4-key-rotation');
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useDatabase('sigv4-key-rotation');
 
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');

@@ -1,36 +1,28 @@
 import type { Client } from '@temporalio/client';
 import { reconcileScheduleId, type ReconcileResult, retentionScheduleId } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
+import { respondWith } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 
 /** A delivery whose workflow was terminated is found by the reconciler, dead-lettered, and retryable. */
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  db = await createTestDatabase('stranded');
-  receiver = await startReceiver(respondWith(503));
-  stack = await startStack(db, {
-    MAINTENANCE_SCHEDULES: 'true',
-    RECONCILE_INTERVAL: '1h',
-    RETENTION_INTERVAL: '1h',
-    // Every delivery in flight is due for a check at each run.
-    RECONCILE_CHECK_INTERVAL: '1ms',
-    // One attempt, then a backoff far longer than the test.
-    DELIVERY_RETRY_INITIAL_INTERVAL: '1h',
-    DELIVERY_RETRY_MAX_INTERVAL: '1h',
-    DELIVERY_RETRY_WINDOW: '24h',
-  });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
   const queue = stack.config.TEMPORAL_TASK_QUEUE;
   for (const id of [reconcileScheduleId(queue), retentionScheduleId(queue)]) await stack.client.schedule.getHandle(id).delete();
-  await stack.stop();
-  await receiver.close();
-  await db.drop();
+});
+const db = useDatabase('stranded');
+const receiver = useReceiver(respondWith(503));
+const stack = useStack(db, {
+  MAINTENANCE_SCHEDULES: 'true',
+  RECONCILE_INTERVAL: '1h',
+  RETENTION_INTERVAL: '1h',
+  // Every delivery in flight is due for a check at each run.
+  RECONCILE_CHECK_INTERVAL: '1ms',
+  // One attempt, then a backoff far longer than the test.
+  DELIVERY_RETRY_INITIAL_INTERVAL: '1h',
+  DELIVERY_RETRY_MAX_INTERVAL: '1h',
+  DELIVERY_RETRY_WINDOW: '24h',
 });
 
 /** Runs the reconciler Schedule now and returns the result of the run it started. */

@@ -2,10 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { ServerResponse } from 'node:http';
 import { retrySettings } from '../src/config';
 import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { eventually, publish, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
 /**
@@ -23,38 +21,28 @@ import { scaled, testEnv } from './setup/test-env';
  * healthy attempts. `TEMPORAL_FAIRNESS=false npx jest test/task-queue-fairness.test.ts` runs it against a
  * dev server without fairness, and it fails.
  */
-let db: TestDatabase;
-let stack: Stack;
-const receivers: Receiver[] = [];
 const open: ServerResponse[] = [];
 
 const SLOW = 400;
 const HEALTHY = 20;
 
-beforeAll(async () => {
-  db = await createTestDatabase('task-queue-fairness');
-  stack = await startStack(db, {
-    DELIVERY_FIRST_ATTEMPT_LOCAL: 'false',
-    WORKER_MAX_CONCURRENT_ACTIVITIES: '10',
-    // Every delivery stays cached: no replays, so the worker's CPU goes to the attempts.
-    WORKER_MAX_CACHED_WORKFLOWS: '1000',
-    DELIVERY_RETRY_INITIAL_INTERVAL: '1s',
-    DELIVERY_RETRY_MAX_INTERVAL: '2s',
-    DELIVERY_RETRY_WINDOW: '5m',
-  });
-});
+// Before the fixtures below: it runs while they are still up.
 afterAll(async () => {
-  await stack?.stop();
   for (const res of open) res.destroy();
-  for (const receiver of receivers) await receiver.close();
-  await db?.drop();
+});
+const db = useDatabase('task-queue-fairness');
+const stack = useStack(db, {
+  DELIVERY_FIRST_ATTEMPT_LOCAL: 'false',
+  WORKER_MAX_CONCURRENT_ACTIVITIES: '10',
+  // Every delivery stays cached: no replays, so the worker's CPU goes to the attempts.
+  WORKER_MAX_CACHED_WORKFLOWS: '1000',
+  DELIVERY_RETRY_INITIAL_INTERVAL: '1s',
+  DELIVERY_RETRY_MAX_INTERVAL: '2s',
+  DELIVERY_RETRY_WINDOW: '5m',
 });
 
-async function receiver(responder?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const started = await startReceiver(responder);
-  receivers.push(started);
-  return started;
-}
+/** Starts a receiver that stays up until the file's tests are done. */
+const receiver = useReceivers();
 
 /** Runs `check`; a failed expectation carries `context`, the figures behind it. */
 function withContext(context: string, check: () => void): void {

@@ -1,19 +1,14 @@
 import { Webhook } from 'standardwebhooks';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { checkedAgainstDocument } from './helpers/openapi';
-import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
-import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
-import { type ApiStack, startApi } from './helpers/stack';
 import { listUnstartedDeliveries } from '../src/db/deliveries';
+import { useApi, useDatabase, useReceivers } from './helpers/fixtures';
+import { type Receiver, respondWith } from './helpers/receiver';
+import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
+import { startApi } from './helpers/stack';
 
 /**
  * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
  * kept as a delivery marked `test`, never retried and not counted toward the config's health.
  */
-let db: TestDatabase;
-let api: ApiStack;
-const receivers: Receiver[] = [];
-
 interface TestSendAnswer {
   deliveryId: string;
   eventId: string;
@@ -24,22 +19,16 @@ interface TestSendAnswer {
 }
 
 async function receiver(status: number, body = ''): Promise<Receiver> {
-  const started = await startReceiver(respondWith(status, { 'content-type': 'text/plain' }, body));
-  receivers.push(started);
+  const started = await newReceiver(respondWith(status, { 'content-type': 'text/plain' }, body));
   return started;
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase('test-sends');
-  // One failed attempt would open the circuit, were a test send counted.
-  // Every answer is checked against docs/openapi.json.
-  api = checkedAgainstDocument(await startApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }));
-});
-afterAll(async () => {
-  await api.stop();
-  await Promise.all(receivers.map((r) => r.close()));
-  await db.drop();
-});
+const db = useDatabase('test-sends');
+/** Starts a receiver that stays up until the file's tests are done. */
+const newReceiver = useReceivers();
+// One failed attempt would open the circuit, were a test send counted.
+// Every answer is checked against docs/openapi.json.
+const api = useApi(db, { CIRCUIT_BREAKER_THRESHOLD: '1' }, { checked: true });
 
 test('a test send to a 2xx receiver is signed, answered with the attempt and kept as a test delivery', async () => {
   const ok = await receiver(200, 'x'.repeat(5000));

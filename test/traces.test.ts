@@ -1,35 +1,21 @@
-import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { useDatabase, useFixture, useReceiver, useServiceProcesses } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver';
-import { type Receiver, startReceiver } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type ServiceProcess, spawnService } from './helpers/service-process';
-import { callApi, type ApiStack, testEnvironment, withAdminKey } from './helpers/stack';
+import { testEnvironment } from './helpers/stack';
 
 /**
  * One trace from POST /webhooks/{orgId}/events through the delivery workflow to the attempt and its
  * HTTP POST, exported over OTLP/HTTP by the API and the worker run as their own processes (as
  * `npm run api` and `npm run worker` run them), and joined by the receiver through `traceparent`.
  */
-let db: TestDatabase;
-let receiver: Receiver;
-let collector: Awaited<ReturnType<typeof startOtlpReceiver>>;
-const processes: ServiceProcess[] = [];
+const db = useDatabase('traces');
+const receiver = useReceiver();
+const collector = useFixture('OTLP collector', () => startOtlpReceiver(), (otlp) => otlp.close());
+const startServices = useServiceProcesses();
 
 const SERVER = 2;
 const CLIENT = 3;
-
-beforeAll(async () => {
-  db = await createTestDatabase('traces');
-  receiver = await startReceiver();
-  collector = await startOtlpReceiver();
-});
-afterAll(async () => {
-  for (const child of processes) child.kill('SIGTERM');
-  await Promise.all(processes.map((child) => child.exited));
-  await Promise.all([receiver.close(), collector.close()]);
-  await db.drop();
-});
 
 /** The span's ancestors, nearest first. */
 function ancestorsOf(span: ReceivedSpan, spans: ReceivedSpan[]): ReceivedSpan[] {
@@ -52,13 +38,7 @@ test('a published event is one trace from the API request through the workflow t
     // The SDK's own setting: export spans 100 ms after they end, not 5 s.
     OTEL_BSP_SCHEDULE_DELAY: '100',
   });
-  const api = spawnService('api', { ...common, PORT: String(apiPort) });
-  const worker = spawnService('worker', common);
-  processes.push(api, worker);
-  await Promise.all([api.waitForLog('API listening'), worker.waitForLog('worker started')]);
-
-  const baseUrl = `http://127.0.0.1:${apiPort}`;
-  const stack = { api: (method: string, p: string, body?: unknown) => callApi(baseUrl, method, p, body, withAdminKey()) } as unknown as ApiStack;
+  const stack = await startServices({ ...common, PORT: String(apiPort) }, common);
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
   const published = await publish(stack, org);

@@ -3,32 +3,19 @@
  * the answer is recorded, never by cutting a running POST short. A late answer cannot leave a dead
  * letter behind a delivered delivery, nor a dead letter whose delivery says it is still retrying.
  */
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
+import type { Receiver } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { type Stack, startStack } from './helpers/stack';
-
-let db: TestDatabase;
-let stack: Stack;
-let receiver: Receiver;
 
 /** The receiver answers `status` to the first request only after the 2 s window has ended. */
 const ANSWER_AFTER_MS = 3_500;
 
-beforeAll(async () => {
-  db = await createTestDatabase('window-end-attempt');
-  stack = await startStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
-});
-afterAll(async () => {
-  await stack.stop();
-  await db.drop();
-});
-afterEach(async () => {
-  await receiver.close();
-});
+const db = useDatabase('window-end-attempt');
+const stack = useStack(db, { DELIVERY_RETRY_WINDOW: '2s' });
+const newReceiver = useReceivers();
 
 async function slowReceiver(status: number): Promise<Receiver> {
-  return startReceiver(async (_request, res, index) => {
+  return newReceiver(async (_request, res, index) => {
     if (index === 0) await new Promise((resolve) => setTimeout(resolve, ANSWER_AFTER_MS));
     res.writeHead(status).end();
   });
@@ -40,7 +27,7 @@ async function deadLettersOf(org: string): Promise<string[]> {
 }
 
 test('a 200 that comes after the window end is delivered, and no dead letter is left', async () => {
-  receiver = await slowReceiver(200);
+  const receiver = await slowReceiver(200);
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url, { body: { timeoutMs: 10_000 } });
   const { deliveries } = await publish(stack, org);
@@ -55,7 +42,7 @@ test('a 200 that comes after the window end is delivered, and no dead letter is 
 });
 
 test('a 503 that comes after the window end is recorded first, then the delivery is dead-lettered and stays so', async () => {
-  receiver = await slowReceiver(503);
+  const receiver = await slowReceiver(503);
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url, { body: { timeoutMs: 10_000 } });
   const { deliveries } = await publish(stack, org);

@@ -11,8 +11,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testEnv('databaseUrl') });
+async function admin<T>(work: (client: pg.Client) => Promise<T>, connectionString = testEnv('databaseUrl')): Promise<T> {
+  const client = new pg.Client({ connectionString });
   await client.connect();
   try {
     return await work(client);
@@ -21,16 +21,44 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, migrated database of its own for one test file. */
+function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Once per run, in global setup: a database migrated to the latest schema, which every test file's
+ * migrated database is copied from (`CREATE DATABASE … TEMPLATE`) instead of migrating its own.
+ */
+export async function createTemplateDatabase(serverUrl: string): Promise<{ name: string; drop(): Promise<void> }> {
+  const name = `tw_template_${randomBytes(4).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`), serverUrl);
+  // One connection, closed before any copy: Postgres copies only a template nobody is connected to.
+  const pool = createPool({ connectionString: databaseUrl(serverUrl, name), max: 1 });
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  return {
+    name,
+    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`), serverUrl).then(() => undefined),
+  };
+}
+
+/**
+ * A database of its own for one test file: a copy of the migrated template made in global setup, or an
+ * empty one with `migrate: false` (for the tests of migrating itself).
+ */
 export async function createTestDatabase(label: string, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `tw_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
-  const url = new URL(testEnv('databaseUrl'));
-  url.pathname = `/${name}`;
-  const pool = createPool({ connectionString: url.toString(), max: 10 });
-  if (options.migrate !== false) await migrate(pool);
+  const template = options.migrate === false ? '' : ` TEMPLATE ${pg.escapeIdentifier(testEnv('templateDatabase'))}`;
+  await admin((client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${template}`));
+  const url = databaseUrl(testEnv('databaseUrl'), name);
+  const pool = createPool({ connectionString: url, max: 10 });
   return {
-    url: url.toString(),
+    url,
     name,
     pool,
     async drop() {

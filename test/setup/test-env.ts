@@ -3,6 +3,8 @@ export const TEST_ENV = {
   temporalAddress: 'TW_TEST_TEMPORAL_ADDRESS',
   temporalCli: 'TW_TEST_TEMPORAL_CLI',
   databaseUrl: 'TW_TEST_DATABASE_URL',
+  /** A database migrated once per run that test files copy theirs from. */
+  templateDatabase: 'TW_TEST_TEMPLATE_DATABASE',
   workflowBundle: 'TW_TEST_WORKFLOW_BUNDLE',
   /** Whether the shared dev server runs with task queue fairness: `true` or `false`. */
   temporalFairness: 'TW_TEST_TEMPORAL_FAIRNESS',
