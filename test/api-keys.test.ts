@@ -1,3 +1,4 @@
+/** API keys: creating, scoping, listing and revoking them over the REST API. */
 import { createHash } from 'node:crypto';
 import { useApi, useDatabase } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';

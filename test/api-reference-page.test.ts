@@ -1,3 +1,4 @@
+/** The API reference page at GET /docs, served without a key, and the content security policy of it and of every other answer. */
 import { createHash } from 'node:crypto';
 import { useApi, useDatabase } from './helpers/fixtures';
 

@@ -1,3 +1,4 @@
+/** The API process on SIGTERM: it stops accepting, finishes the publish in flight and exits 0. */
 import pg from 'pg';
 import { useDatabase } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';

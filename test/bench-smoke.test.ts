@@ -1,12 +1,12 @@
+/**
+ * `npm run bench -- --quick` end to end, against the suite's Temporal server and Postgres: it finishes by
+ * itself, reports every scenario with plausible figures and leaves no database behind. No speed is asserted.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { scaled, testEnv } from './setup/test-env';
 
-/**
- * `npm run bench -- --quick` end to end, against the suite's Temporal server and Postgres: it finishes by
- * itself, reports every scenario with plausible figures and leaves no database behind. No speed is asserted.
- */
 // About 40 s alone on 2 idle cores; beside the rest of the suite it shares them with another test file,
 // and its own servers (a Temporal server and the service) then take two to three times as long.
 const TIMEOUT_MS = scaled(240_000);

@@ -1,3 +1,4 @@
+/** A config's circuit breaker: it opens after failed attempts, probes once per cooldown, closes on a good probe, and lets a person's retry through. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

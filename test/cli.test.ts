@@ -1,3 +1,4 @@
+/** The command-line client against a running stack: event types, configs, publishing, deliveries, dead letters, API keys and test sends, and its exit codes. */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';

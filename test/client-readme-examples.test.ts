@@ -1,3 +1,4 @@
+/** The typed client's examples in the README: short, and run against a stack, the publishing example delivers its event. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

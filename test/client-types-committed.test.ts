@@ -1,3 +1,4 @@
+/** The typed client's types are the ones generated from docs/openapi.json as committed. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

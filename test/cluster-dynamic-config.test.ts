@@ -1,9 +1,9 @@
+/** The dynamic config of the local cluster: fairness on, and a variant without it for the benchmark's A/B runs. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { dynamicConfigWithoutFairness } from '../src/dev/temporal-cluster';
 
-/** The dynamic config of the local cluster: fairness on, and a variant without it for the benchmark's A/B runs. */
 const text = readFileSync(path.resolve(__dirname, '..', 'src', 'dev', 'temporal-cluster.dynamicconfig.yaml'), 'utf8');
 type DynamicConfig = Record<string, { value: unknown; constraints?: unknown }[]>;
 

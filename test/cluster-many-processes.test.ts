@@ -1,3 +1,8 @@
+/**
+ * The service as it scales out: two API processes and two worker processes, each its own OS process,
+ * on one task queue of a Temporal cluster of separate processes. 2,000 events are published across both
+ * APIs; one worker is killed with SIGKILL midway, and the other finishes the work.
+ */
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,11 +18,6 @@ import { spawnService, type ServiceProcess } from './helpers/service-process';
 import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
-/**
- * The service as it scales out: two API processes and two worker processes, each its own OS process,
- * on one task queue of a Temporal cluster of separate processes. 2,000 events are published across both
- * APIs; one worker is killed with SIGKILL midway, and the other finishes the work.
- */
 const EVENTS = 2000;
 const suffix = randomBytes(4).toString('hex');
 const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];

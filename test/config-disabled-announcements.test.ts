@@ -1,8 +1,8 @@
+/** Every way a config gets disabled tells its org through `webhook.config.disabled`, once. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 
-/** Every way a config gets disabled tells its org through `webhook.config.disabled`, once. */
 const db = useDatabase('config-disabled');
 const stack = useStack(db);
 const endpoint = useReceiver(undefined, { scope: 'each' });

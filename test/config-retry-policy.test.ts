@@ -1,3 +1,4 @@
+/** A config's own retry policy: how many attempts it makes, kept by a delivery once started, and refused outside the operator's bounds. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

@@ -1,3 +1,4 @@
+/** The configuration: its documented defaults, the production retry policy, parsing of durations, a frozen result and a description for every variable. */
 import { ConfigError, configSchema, loadConfig, retrySettings } from '../src/config';
 import { HISTORY_EVENTS_PER_RUN, HISTORY_EVENTS_PER_WINDOW, maxAttemptsPerWindow, RETRIES_PER_RUN } from '../src/shared/retry-policy';
 

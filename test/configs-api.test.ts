@@ -1,3 +1,4 @@
+/** Webhook configs over the REST API: creating, replacing, listing, updating and deleting them, per org, and the 4xx answers to invalid requests. */
 import { useDatabase, useStack } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 import { withAdminKey } from './helpers/stack';

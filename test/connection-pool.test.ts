@@ -1,3 +1,4 @@
+/** The HTTP client's connection pool: many attempts to one endpoint go out at once, and a request's timeout starts only when it is sent. */
 import { Agent } from 'undici';
 import { createHttpClient } from '../src/core/http';
 import { useDatabase, useReceivers, useStack } from './helpers/fixtures';

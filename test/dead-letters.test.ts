@@ -1,3 +1,4 @@
+/** Dead letters: a spent retry window makes one, retries through the API, in bulk and by Temporal signal deliver it, and an unretried one expires. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { statusQuery } from '../src/shared/temporal';

@@ -1,9 +1,9 @@
-import { deliveryFairnessKey, FAIRNESS_KEY_MAX_BYTES } from '../src/shared/temporal';
-
 /**
  * The fairness key of a config's attempts. The server fails the workflow task that schedules an activity
  * with a key over 64 bytes, and org and config ids may be 128 characters each.
  */
+import { deliveryFairnessKey, FAIRNESS_KEY_MAX_BYTES } from '../src/shared/temporal';
+
 test('names the org and the config: config ids are unique per org only', () => {
   expect(deliveryFairnessKey('acme', 'orders')).toBe('acme/orders');
   expect(deliveryFairnessKey('globex', 'orders')).not.toBe(deliveryFairnessKey('acme', 'orders'));

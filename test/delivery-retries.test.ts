@@ -1,3 +1,4 @@
+/** Delivery retries by the receiver's answer: success, 5xx, 429 with Retry-After, 410 Gone, timeouts and refused connections, until delivered or dead-lettered. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

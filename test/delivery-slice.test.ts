@@ -1,3 +1,4 @@
+/** The thinnest slice end to end: a published event reaches a local receiver through a Temporal workflow. */
 import { useDatabase } from './helpers/fixtures';
 import { startReceiver } from './helpers/receiver';
 import { startStack } from './helpers/stack';

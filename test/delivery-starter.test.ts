@@ -1,3 +1,7 @@
+/**
+ * The starter of the API process (PUBLISH_STARTS_AFTER_ANSWER) against a dispatcher of the test's own:
+ * bounded in flight and in queue, drained at shutdown, and never a rejection nobody handles.
+ */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -8,10 +12,6 @@ import type { Pool } from '../src/db/pool';
 import { useDatabase } from './helpers/fixtures';
 import { eventually } from './helpers/scenario';
 
-/**
- * The starter of the API process (PUBLISH_STARTS_AFTER_ANSWER) against a dispatcher of the test's own:
- * bounded in flight and in queue, drained at shutdown, and never a rejection nobody handles.
- */
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason);

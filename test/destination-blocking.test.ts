@@ -1,9 +1,8 @@
+/** A deployment that opens no private range, as production does by default. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { type ApiStack, startApi } from './helpers/stack';
 import { LOOPBACK_SPELLINGS } from './helpers/loopback-spellings';
-
-/** A deployment that opens no private range, as production does by default. */
 
 const db = useDatabase('destination-blocking');
 const strict = useStack(db, { ALLOWED_PRIVATE_CIDRS: '' });

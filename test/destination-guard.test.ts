@@ -1,3 +1,4 @@
+/** The destination guard: which addresses and schemes a webhook URL may reach, checked on the URL and again at connect time, and a guarded HTTP client blocking a POST before it is sent. */
 import { createDestinationGuard, DestinationBlockedError } from '../src/core/destinations';
 import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { type Receiver, startReceiver } from './helpers/receiver';

@@ -1,13 +1,13 @@
+/**
+ * npm start keeps its dev server database across starts, and fairness switched on (or off) for a queue
+ * holding tasks would strand them: the database keeps the mode it was created with.
+ */
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decideDevServerFairness, fairnessMarkerOf } from '../src/dev/dev-server-fairness';
 
-/**
- * npm start keeps its dev server database across starts, and fairness switched on (or off) for a queue
- * holding tasks would strand them: the database keeps the mode it was created with.
- */
 let dir: string;
 let db: string;
 

@@ -1,14 +1,14 @@
+/**
+ * docker-compose.yml cannot run here, so its wiring is checked against the code it starts:
+ * every variable is one the config schema knows and parses, every command is a file the build
+ * produces, and the start-up order is the one the processes need.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../src/config';
 import { parseDurationMs } from '../src/shared/durations';
 
-/**
- * docker-compose.yml cannot run here, so its wiring is checked against the code it starts:
- * every variable is one the config schema knows and parses, every command is a file the build
- * produces, and the start-up order is the one the processes need.
- */
 const root = path.resolve(__dirname, '..');
 interface Service {
   image?: string;

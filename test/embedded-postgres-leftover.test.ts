@@ -1,3 +1,4 @@
+/** npm start's embedded Postgres: one left running by a killed start is stopped, and a stale postmaster.pid is not taken for a Postgres. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';

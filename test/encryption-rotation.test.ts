@@ -1,3 +1,4 @@
+/** The rotate-encryption-key command: it re-encrypts every stored secret under the new key, and fails naming a missing key. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** Encryption of secrets at rest: round trips, tampering, missing keys, key rotation, values stored in the clear and the key configuration. */
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config';
 import { createSecretBox, DecryptionError, keyIdOf, secretBoxFor } from '../src/core/secret-box';

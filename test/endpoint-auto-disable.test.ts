@@ -1,3 +1,4 @@
+/** Auto-disabling a failing config after dead letters in a row or a long failing time, announcing it to the org, and resetting on re-enable or success. */
 import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

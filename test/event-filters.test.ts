@@ -1,3 +1,4 @@
+/** Event filters on configs: a config whose filter does not match gets no delivery, bad patterns are refused, and POST /filters/test tries one. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { holdsFor, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { scaled } from './setup/test-env';

@@ -1,9 +1,9 @@
-import { MAX_PATTERN_BYTES, matchPattern, patternIssues } from '../src/delivery/event-pattern';
-
 /**
  * The examples of AWS's "Content filtering in Amazon EventBridge event patterns" and "Creating event
  * patterns" pages, each with an event it matches and one it does not.
  */
+import { MAX_PATTERN_BYTES, matchPattern, patternIssues } from '../src/delivery/event-pattern';
+
 const ec2Event = {
   version: '0',
   id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',

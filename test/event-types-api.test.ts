@@ -1,3 +1,4 @@
+/** Event types over the REST API: creating, replacing, reading and archiving them, and publishing checked against their JSON Schema. */
 import { useDatabase, useStack } from './helpers/fixtures';
 import { uniqueOrg } from './helpers/scenario';
 

@@ -1,3 +1,4 @@
+/** The EventBridge PutEvents endpoint: events put through the AWS SDK are delivered, with its per-entry failures, SigV4 checks, errors and limits. */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';

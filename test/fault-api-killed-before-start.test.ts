@@ -1,3 +1,7 @@
+/**
+ * An API process that answered 202 and died before it started the deliveries' workflows (here it cannot
+ * reach Temporal, then it is killed with SIGKILL): the committed rows are all the reconciler needs.
+ */
 import { TEMPORAL_CALL_DEADLINE_MS } from '../src/delivery/dispatcher';
 import { reconcileScheduleId, retentionScheduleId } from '../src/shared/temporal';
 import { useDatabase, useReceiver } from './helpers/fixtures';
@@ -7,10 +11,6 @@ import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { callApi, startStack, type Stack, testEnvironment, withAdminKey } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-/**
- * An API process that answered 202 and died before it started the deliveries' workflows (here it cannot
- * reach Temporal, then it is killed with SIGKILL): the committed rows are all the reconciler needs.
- */
 let api: ServiceProcess | undefined;
 let stack: Stack | undefined;
 

@@ -1,3 +1,8 @@
+/**
+ * The worker reaches Postgres, and its activities reach Temporal, through TCP proxies the test cuts:
+ * Postgres goes away while the disabling transaction writes the announcement, and Temporal is gone when
+ * that transaction finally commits, so no workflow of the announcement can start then.
+ */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
@@ -15,11 +20,6 @@ import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 
-/**
- * The worker reaches Postgres, and its activities reach Temporal, through TCP proxies the test cuts:
- * Postgres goes away while the disabling transaction writes the announcement, and Temporal is gone when
- * that transaction finally commits, so no workflow of the announcement can start then.
- */
 let temporal: TcpProxy;
 let activitiesConnection: Connection;
 let workerConnection: NativeConnection;

@@ -1,10 +1,10 @@
-import { useApi, useDatabase, usePostgresProxy, useReceiver, useStack } from './helpers/fixtures';
-import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-
 /**
  * Postgres goes away under the API: the API reaches it through a TCP proxy that the test cuts, while
  * the test itself checks the database directly.
  */
+import { useApi, useDatabase, usePostgresProxy, useReceiver, useStack } from './helpers/fixtures';
+import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+
 const db = useDatabase('fault-postgres');
 const postgres = usePostgresProxy(db, { max: 4 });
 const receiver = useReceiver(undefined, { scope: 'each' });

@@ -1,3 +1,4 @@
+/** A receiver down for 30 s, then up: every event published meanwhile is delivered, its repeats carrying the same webhook-id. */
 import { useDatabase, useReceivers, useStackStarter } from './helpers/fixtures';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { scaled } from './setup/test-env';

@@ -1,3 +1,7 @@
+/**
+ * Temporal itself goes away: a dev server of this file's own is stopped and started again on the
+ * same SQLite file, while the service keeps running against it.
+ */
 import { TEMPORAL_CALL_DEADLINE_MS } from '../src/delivery/dispatcher';
 import { useDatabase, useFixture, useReceiver, useStackStarter } from './helpers/fixtures';
 import { startOwnDevServer } from './helpers/own-dev-server';
@@ -5,10 +9,6 @@ import { type ReceivedRequest, respondWith } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { scaled } from './setup/test-env';
 
-/**
- * Temporal itself goes away: a dev server of this file's own is stopped and started again on the
- * same SQLite file, while the service keeps running against it.
- */
 const db = useDatabase('fault-temporal');
 // Each test stops and starts its own server, and runs its stack against it with settings of its own.
 const server = useFixture('dev server', () => startOwnDevServer(), (own) => own.destroy(), 'each');

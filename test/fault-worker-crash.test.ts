@@ -1,3 +1,4 @@
+/** The worker runs as a process of its own, as in production, so it can be killed for real. */
 import { useDatabase } from './helpers/fixtures';
 import { type Receiver, respondWith, startReceiver } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
@@ -5,7 +6,6 @@ import { type ServiceProcess, spawnService } from './helpers/service-process';
 import { type ApiStack, startApi, testEnvironment } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
-/** The worker runs as a process of its own, as in production, so it can be killed for real. */
 let api: ApiStack;
 let receiver: Receiver;
 const workers: ServiceProcess[] = [];

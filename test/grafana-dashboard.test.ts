@@ -1,3 +1,8 @@
+/**
+ * docs/grafana-dashboard.json reads only metrics that exist: the API and the worker run as
+ * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery
+ * that failed once and was delivered on its retry.
+ */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { useDatabase, useReceiver, useServiceProcesses } from './helpers/fixtures';
@@ -6,11 +11,6 @@ import { type Scrape, scrape } from './helpers/prometheus';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { testEnvironment } from './helpers/stack';
 
-/**
- * docs/grafana-dashboard.json reads only metrics that exist: the API and the worker run as
- * `npm run api` and `npm run worker` would, and their three metrics ports are scraped after a delivery
- * that failed once and was delivered on its retry.
- */
 const db = useDatabase('grafana-dashboard');
 const startServices = useServiceProcesses();
 // The first answer is a 503, so that the delivery takes a regular activity after its local first attempt

@@ -1,3 +1,4 @@
+/** The health routes and the API when Postgres or Temporal is unreachable, and the 404 problem and request id of every answer. */
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

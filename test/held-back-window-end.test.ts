@@ -1,3 +1,4 @@
+/** A delivery held back by a busy endpoint is still delivered inside its retry window, not dead-lettered early. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 

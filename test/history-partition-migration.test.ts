@@ -1,3 +1,4 @@
+/** The migration to day partitions of history: a database with history from before it moves every row onto day partitions, and its queries still work. */
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+/** Retiring a day of history: its partitions are dropped whole, while an open dead letter keeps its rows and can still be retried. */
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

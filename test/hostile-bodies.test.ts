@@ -1,3 +1,4 @@
+/** Hostile bodies and paths: deeply nested JSON, malformed path ids and over-long webhook URLs are refused with 422 without exhausting the stack, and nothing is written. */
 import { MAX_JSON_DEPTH } from '../src/api/app';
 import { useApi, useDatabase } from './helpers/fixtures';
 

@@ -1,9 +1,9 @@
-import { useApi, useDatabase } from './helpers/fixtures';
-
 /**
  * Each hostile request gets the 4xx and problem field it should, and writes nothing: no row changes
  * in any table, and no workflow starts. Loopback is not opened here, unlike the other suites.
  */
+import { useApi, useDatabase } from './helpers/fixtures';
+
 let orgKey: string;
 let publishKey: string;
 let revokedKey: string;

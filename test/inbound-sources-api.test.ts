@@ -1,3 +1,4 @@
+/** Inbound sources over the REST API: registering them, keeping their secrets hidden and encrypted, rotating secrets and refusing bad registrations. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { githubWebhookMethods } from '../src/inbound/github-methods';
 import { useDatabase, useStack } from './helpers/fixtures';

@@ -1,3 +1,4 @@
+/** Inbound webhooks from GitHub, Stripe, Twilio and Standard Webhooks senders: signed ones are published as events, unsigned, changed or replayed ones get 401. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';

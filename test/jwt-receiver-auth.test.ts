@@ -1,3 +1,4 @@
+/** JWT receiver authentication: each delivery carries a signed JWT the receiver verifies with jose, with the documented claims. */
 import { importSPKI, type JWTPayload, jwtVerify } from 'jose';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { useDatabase, useStack } from './helpers/fixtures';

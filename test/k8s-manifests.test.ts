@@ -1,15 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
-import { configSchema, loadConfig } from '../src/config';
-import { parseDurationMs } from '../src/shared/durations';
-
 /**
  * deploy/k8s cannot be applied here (no cluster, and kubeconform cannot fetch its schemas), so its wiring
  * is checked against the code it runs: every variable is one the config schema knows and parses, every
  * secret key referenced exists, commands are files the build emits, and ports, probes and the autoscaler
  * point at what the processes serve and the task queue they poll.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { configSchema, loadConfig } from '../src/config';
+import { parseDurationMs } from '../src/shared/durations';
+
 const root = path.resolve(__dirname, '..');
 const dir = path.join(root, 'deploy', 'k8s');
 

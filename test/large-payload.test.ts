@@ -1,3 +1,4 @@
+/** Large payloads: a 10 MiB event is delivered whole and kept out of Temporal history, and one byte over the limit is refused. */
 import { temporal } from '@temporalio/proto';
 import { Webhook } from 'standardwebhooks';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';

@@ -1,12 +1,12 @@
+/**
+ * Log lines are pino JSON naming requestId, eventId, deliveryId, configId and orgId where known: the
+ * request's id goes from the API through the workflow into the attempt's log lines.
+ */
 import { createLogger } from '../src/logger';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { textSink } from './helpers/log-sink';
 import { eventually, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 
-/**
- * Log lines are pino JSON naming requestId, eventId, deliveryId, configId and orgId where known: the
- * request's id goes from the API through the workflow into the attempt's log lines.
- */
 const lines: Record<string, unknown>[] = [];
 const sink = textSink((text) => {
   for (const line of text.split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);

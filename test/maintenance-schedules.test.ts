@@ -1,3 +1,4 @@
+/** The maintenance Schedules: the worker creates and updates them at start, and the retention run drops, keeps and purges history as it should. */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../src/db/ids';

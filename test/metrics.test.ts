@@ -1,9 +1,9 @@
+/** `GET /metrics` on its own port, scraped after real deliveries to real receivers. */
 import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { scrape } from './helpers/prometheus';
 import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 
-/** `GET /metrics` on its own port, scraped after real deliveries to real receivers. */
 const db = useDatabase('metrics');
 /** Starts a receiver that stays up until the file's tests are done. */
 const newReceiver = useReceivers();

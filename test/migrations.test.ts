@@ -1,3 +1,4 @@
+/** The database migrations: run once when applied concurrently, numbered without gaps, each in a transaction of its own, and the indexes they leave. */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** A worker without the key a secret was stored under sends nothing, names only the key id, and delivers once given the key. */
 import { randomBytes } from 'node:crypto';
 import { keyIdOf } from '../src/core/secret-box';
 import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';

@@ -1,3 +1,4 @@
+/** npm start exits with an error naming the port and the process when another program holds the Temporal port. */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';

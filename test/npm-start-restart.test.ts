@@ -1,3 +1,4 @@
+/** npm start after its launcher was killed: it stops the dev server left running and carries on with the deliveries. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

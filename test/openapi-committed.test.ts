@@ -1,3 +1,4 @@
+/** docs/openapi.json is the document the API serves, as committed. */
 import { readFileSync } from 'node:fs';
 import { OPENAPI_PATH, renderOpenApi } from '../scripts/openapi';
 

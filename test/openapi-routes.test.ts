@@ -1,3 +1,4 @@
+/** The OpenAPI document and the Express routes list the same routes, and GET /openapi.json serves it without a key. */
 import type { Express } from 'express';
 import pino from 'pino';
 import { composeApp } from '../src/compose';

@@ -1,3 +1,4 @@
+/** Payload transforms on configs: the transformed body is what is sent and signed, and bad or failing transforms are refused or dead-lettered. */
 import { Webhook } from 'standardwebhooks';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { eventually, holdsFor, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

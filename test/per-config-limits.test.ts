@@ -1,3 +1,4 @@
+/** Per-config limits: a hanging endpoint does not hold up a healthy one, and maxConcurrency and maxPerSecond cap what one endpoint gets. */
 import type { ServerResponse } from 'node:http';
 import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
 import { getDelivery, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';

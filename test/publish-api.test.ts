@@ -1,3 +1,4 @@
+/** Publishing events over the REST API: fan-out to matching configs, claim-check workflow input, idempotency keys, size limits, validation and the deliveries list. */
 import { temporal } from '@temporalio/proto';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';

@@ -1,3 +1,4 @@
+/** Query plans: the hot queries read their indexes and day partitions instead of scanning whole tables. */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../src/db/pool';
 import { useDatabase } from './helpers/fixtures';

@@ -1,3 +1,4 @@
+/** Rate limiting per API key: requests over RATE_LIMIT_PER_MINUTE get 429 with Retry-After, and other keys are unaffected. */
 import { useApi, useDatabase } from './helpers/fixtures';
 
 const db = useDatabase('rate-limit');

@@ -1,3 +1,4 @@
+/** The README's walk-through and route table agree with the OpenAPI document. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from '../src/api/openapi';

@@ -1,3 +1,4 @@
+/** The README: its configuration table is the one the schema renders, and it names every search attribute and the two commands a newcomer runs. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '../src/config';

@@ -1,3 +1,4 @@
+/** Receiver authentication: basic, bearer, API key and OAuth2 client credentials, sent with each delivery as configured. */
 import type { ServerResponse } from 'node:http';
 import { createHttpClient, DeliveryNetworkError } from '../src/core/http';
 import { createReceiverAuth } from '../src/core/receiver-auth';

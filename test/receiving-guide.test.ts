@@ -1,3 +1,4 @@
+/** The receiving guide holds: real deliveries verify with the standardwebhooks and svix packages, also during a rotation, and carry the headers it lists. */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';

@@ -1,3 +1,4 @@
+/** Retrying dead letters of a disabled or deleted config is refused with 409 and changes nothing, and bulk retry skips them. */
 import { statusQuery } from '../src/shared/temporal';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';

@@ -1,3 +1,4 @@
+/** The worker's registration of its search attributes: missing ones are added once as keywords, and one of another type is refused. */
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { randomBytes } from 'node:crypto';

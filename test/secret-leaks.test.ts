@@ -1,3 +1,9 @@
+/**
+ * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
+ * out of every log line (at trace level), out of the workflow histories Temporal keeps, out of the
+ * metrics text, out of every span attribute (the traces of this process go to an in-memory exporter),
+ * and out of the answers of test sends.
+ */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -12,12 +18,6 @@ import { respondWith } from './helpers/receiver';
 import { waitForStatus } from './helpers/scenario';
 import { TEST_ADMIN_API_KEY, TEST_ENCRYPTION_KEY } from './helpers/stack';
 
-/**
- * Signing secrets, receiver credentials and the service's own keys stay out of Postgres (in the clear),
- * out of every log line (at trace level), out of the workflow histories Temporal keeps, out of the
- * metrics text, out of every span attribute (the traces of this process go to an in-memory exporter),
- * and out of the answers of test sends.
- */
 const logs: string[] = [];
 const spans = new InMemorySpanExporter();
 

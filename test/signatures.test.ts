@@ -1,3 +1,4 @@
+/** Delivery signatures: the standardwebhooks package verifies a delivered request, a wrong secret does not, and both secrets sign during a rotation. */
 import { Webhook } from 'standardwebhooks';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import type { ReceivedRequest } from './helpers/receiver';

@@ -1,3 +1,4 @@
+/** An aws-sigv4 API key outlives a rotation of ENCRYPTION_KEY: its secret is re-encrypted and it still signs. */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { randomBytes } from 'node:crypto';
 import { reencryptSecrets } from '../src/db/encryption-rotation';

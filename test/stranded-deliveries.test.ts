@@ -1,10 +1,9 @@
+/** A delivery whose workflow was terminated is found by the reconciler, dead-lettered, and retryable. */
 import type { Client } from '@temporalio/client';
 import { reconcileScheduleId, type ReconcileResult, retentionScheduleId } from '../src/shared/temporal';
 import { useDatabase, useReceiver, useStack } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { eventually, getDelivery, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-
-/** A delivery whose workflow was terminated is found by the reconciler, dead-lettered, and retryable. */
 
 // Before the fixtures below: it runs while they are still up.
 afterAll(async () => {

@@ -1,11 +1,3 @@
-import type { Client } from '@temporalio/client';
-import type { ServerResponse } from 'node:http';
-import { retrySettings } from '../src/config';
-import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
-import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
-import { eventually, publish, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { scaled, testEnv } from './setup/test-env';
-
 /**
  * Task queue fairness on the real dev server: a delivery's workflow and its attempts carry one fairness key
  * per config, so a config's backlog takes turns with the others' instead of going ahead of them.
@@ -21,6 +13,14 @@ import { scaled, testEnv } from './setup/test-env';
  * healthy attempts. `TEMPORAL_FAIRNESS=false npx jest test/task-queue-fairness.test.ts` runs it against a
  * dev server without fairness, and it fails.
  */
+import type { Client } from '@temporalio/client';
+import type { ServerResponse } from 'node:http';
+import { retrySettings } from '../src/config';
+import { DELIVERY_WORKFLOW_TYPE, deliveryFairnessKey, type DeliveryWorkflowInput } from '../src/shared/temporal';
+import { useDatabase, useReceivers, useStack } from './helpers/fixtures';
+import { eventually, publish, publishMany, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { scaled, testEnv } from './setup/test-env';
+
 const open: ServerResponse[] = [];
 
 const SLOW = 400;

@@ -1,3 +1,7 @@
+/**
+ * `npm run temporal:cluster` as a person runs it: it prints the frontend of a ready cluster, a run after
+ * one killed with SIGKILL stops the processes that run left, and Ctrl-C stops all four processes.
+ */
 import { Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,10 +17,6 @@ import { processesWith } from './helpers/processes';
 import { eventually } from './helpers/scenario';
 import { scaled, testEnv } from './setup/test-env';
 
-/**
- * `npm run temporal:cluster` as a person runs it: it prints the frontend of a ready cluster, a run after
- * one killed with SIGKILL stops the processes that run left, and Ctrl-C stops all four processes.
- */
 let dataDir: string;
 const launchers: LauncherProcess[] = [];
 const suffix = randomBytes(4).toString('hex');

@@ -1,3 +1,9 @@
+/**
+ * The service on a Temporal cluster of separate processes (two frontends behind a TCP balancer, history,
+ * matching, worker) on Postgres, as `npm run temporal:cluster` runs it, while each service is killed or
+ * restarted.
+ * One cluster serves the whole file: starting one takes a while, and every test leaves it whole.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,12 +18,6 @@ import { eventually, type PublishAnswer, publish, subscribe, uniqueOrg, waitForS
 import { startStack, type Stack } from './helpers/stack';
 import { scaled, testEnv } from './setup/test-env';
 
-/**
- * The service on a Temporal cluster of separate processes (two frontends behind a TCP balancer, history,
- * matching, worker) on Postgres, as `npm run temporal:cluster` runs it, while each service is killed or
- * restarted.
- * One cluster serves the whole file: starting one takes a while, and every test leaves it whole.
- */
 let cluster: TemporalCluster;
 let dataDir: string;
 let db: TestDatabase;

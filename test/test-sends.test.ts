@@ -1,3 +1,7 @@
+/**
+ * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
+ * kept as a delivery marked `test`, never retried and not counted toward the config's health.
+ */
 import { Webhook } from 'standardwebhooks';
 import { listUnstartedDeliveries } from '../src/db/deliveries';
 import { useApi, useDatabase, useReceivers } from './helpers/fixtures';
@@ -5,10 +9,6 @@ import { type Receiver, respondWith } from './helpers/receiver';
 import { getDelivery, holdsFor, subscribe, uniqueOrg } from './helpers/scenario';
 import { startApi } from './helpers/stack';
 
-/**
- * POST /webhooks/{orgId}/configs/{configId}/test: one signed POST now, through the delivery path,
- * kept as a delivery marked `test`, never retried and not counted toward the config's health.
- */
 interface TestSendAnswer {
   deliveryId: string;
   eventId: string;

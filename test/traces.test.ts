@@ -1,14 +1,14 @@
+/**
+ * One trace from POST /webhooks/{orgId}/events through the delivery workflow to the attempt and its
+ * HTTP POST, exported over OTLP/HTTP by the API and the worker run as their own processes (as
+ * `npm run api` and `npm run worker` run them), and joined by the receiver through `traceparent`.
+ */
 import { useDatabase, useFixture, useReceiver, useServiceProcesses } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
 import { testEnvironment } from './helpers/stack';
 
-/**
- * One trace from POST /webhooks/{orgId}/events through the delivery workflow to the attempt and its
- * HTTP POST, exported over OTLP/HTTP by the API and the worker run as their own processes (as
- * `npm run api` and `npm run worker` run them), and joined by the receiver through `traceparent`.
- */
 const db = useDatabase('traces');
 const receiver = useReceiver();
 const collector = useFixture('OTLP collector', () => startOtlpReceiver(), (otlp) => otlp.close());

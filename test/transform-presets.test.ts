@@ -1,3 +1,4 @@
+/** The Slack and Teams transform presets produce the shapes those incoming webhooks accept. */
 import Ajv from 'ajv';
 import { compileTransform, evaluateTransform } from '../src/delivery/transform';
 

@@ -1,3 +1,4 @@
+/** The user agent the service sends carries the package version. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { USER_AGENT, VERSION } from '../src/version';

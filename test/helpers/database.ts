@@ -1,3 +1,4 @@
+/** Databases for the tests: the migrated template made once per run, and a database of its own for each test file. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../../src/db/migrate';

@@ -1,3 +1,4 @@
+/** Runs npm start's launcher, or another launcher script, as a process group of its own that a test can signal. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 

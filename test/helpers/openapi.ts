@@ -1,3 +1,4 @@
+/** Checks real answers of the API against docs/openapi.json, so API tests fail when the API and its document drift apart. */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { openApiDocument, type OpenApiDocument } from '../../src/api/openapi';
 import type { ApiResponse, ApiStack } from './stack';

@@ -1,3 +1,4 @@
+/** An OTLP/HTTP trace collector for the tests, which records the spans the service exports. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

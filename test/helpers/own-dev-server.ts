@@ -1,3 +1,4 @@
+/** A Temporal dev server of a test's own, which it can stop and start again without touching the shared one. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

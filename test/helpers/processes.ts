@@ -1,3 +1,4 @@
+/** Finds running processes by their command line, for tests that check what a process left behind. */
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Pids of the running processes whose command line holds `args` one after the other, e.g. a file only they use. */

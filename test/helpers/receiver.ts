@@ -1,3 +1,4 @@
+/** A real HTTP receiver for the tests, which records every request and answers as the test tells it. */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { scaled } from '../setup/test-env';

@@ -1,3 +1,4 @@
+/** Steps the tests share: subscribing, publishing, reading deliveries and waiting for a status or a condition. */
 import { randomBytes } from 'node:crypto';
 import { scaled } from '../setup/test-env';
 import { describeDelivery } from './diagnostics';

@@ -1,3 +1,4 @@
+/** Runs the API or the worker as a process of its own, as `npm run api` and `npm run worker` do, and reads its log lines. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { scaled } from '../setup/test-env';

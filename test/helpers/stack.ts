@@ -1,3 +1,4 @@
+/** The service as the tests run it: an API alone or the API with a worker, on a test database, with test settings and keys. */
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+/** A TCP proxy a test can cut and restore, to take a server away from one client without stopping it. */
 import { createConnection, createServer, type Socket } from 'node:net';
 
 export interface TcpProxy {

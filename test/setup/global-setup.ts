@@ -1,3 +1,9 @@
+/**
+ * Once per run: one real Temporal dev server (its search attributes registered; task queue fairness on
+ * unless TEMPORAL_FAIRNESS=false, eager activities when TEMPORAL_EAGER_ACTIVITIES=true), one Postgres to
+ * create per-file databases in (each a copy of one migrated template), and one prebuilt workflow bundle.
+ * Tests read their addresses from TEST_ENV.
+ */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { mkdtemp } from 'node:fs/promises';
@@ -12,12 +18,6 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/temporal';
 import { createTemplateDatabase } from '../helpers/database';
 import { TEST_ENV, type TestGlobals } from './test-env';
 
-/**
- * Once per run: one real Temporal dev server (its search attributes registered; task queue fairness on
- * unless TEMPORAL_FAIRNESS=false, eager activities when TEMPORAL_EAGER_ACTIVITIES=true), one Postgres to
- * create per-file databases in (each a copy of one migrated template), and one prebuilt workflow bundle.
- * Tests read their addresses from TEST_ENV.
- */
 export default async function globalSetup(): Promise<void> {
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
   const cli = findTemporalCli(process.env);

@@ -1,3 +1,4 @@
+/** Once per run, after every test file: stops what global setup started. */
 import type { TestGlobals } from './test-env';
 
 export default async function globalTeardown(): Promise<void> {
