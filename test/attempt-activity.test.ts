@@ -71,7 +71,9 @@ const inputOf = (deliveryId: string) => ({ deliveryId, retry: RETRY, windowEndsA
 test('a 2xx is recorded as delivered, signed with the config secret', async () => {
   const { activity, box, close } = attemptActivity();
   try {
-    receiver.respond((_, res) => res.writeHead(204).end());
+    receiver.respond((_, res) => {
+      res.writeHead(204).end();
+    });
     const { deliveryId, secret } = await pendingDelivery(box);
     const result = await new MockActivityEnvironment().run(activity.attemptDelivery, inputOf(deliveryId));
 
@@ -90,7 +92,9 @@ test('a 2xx is recorded as delivered, signed with the config secret', async () =
 test("a 503 is a retryable failure whose nextRetryDelay is the policy's first backoff", async () => {
   const { activity, box, close } = attemptActivity();
   try {
-    receiver.respond((_, res) => res.writeHead(503).end('busy'));
+    receiver.respond((_, res) => {
+      res.writeHead(503).end('busy');
+    });
     const { deliveryId } = await pendingDelivery(box);
     const failure = await new MockActivityEnvironment().run(activity.attemptDelivery, inputOf(deliveryId)).catch((error: unknown) => error);
 
