@@ -4,67 +4,39 @@
  * APIs; one worker is killed with SIGKILL midway, and the other finishes the work.
  */
 import { Client, Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
-import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
+import { freePort } from '../src/dev/free-port';
 import { describeDelivery, localActivityOf } from './helpers/diagnostics';
-import { freePort, freePortRange } from '../src/dev/free-port';
-import { type Receiver, startReceiver } from './helpers/receiver';
+import { useDatabase, useFixture, useReceiver } from './helpers/fixtures';
 import { eventually, type PublishAnswer, uniqueOrg } from './helpers/scenario';
 import { spawnService, type ServiceProcess } from './helpers/service-process';
 import { callApi, testEnvironment, withAdminKey } from './helpers/stack';
-import { scaled, testEnv } from './setup/test-env';
+import { useTemporalCluster } from './helpers/temporal-cluster';
+import { scaled } from './setup/test-env';
 
 const EVENTS = 2000;
-const suffix = randomBytes(4).toString('hex');
-const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];
 
-let cluster: TemporalCluster;
-let dataDir: string;
-let db: TestDatabase;
-let receiver: Receiver;
-let env: Record<string, string>;
-const processes: ServiceProcess[] = [];
+const db = useDatabase('cluster-many-processes');
+const cluster = useTemporalCluster({ frontends: 1 });
+const receiver = useReceiver();
+/** The API and worker processes of the test, killed (if still running) after it. */
+const processes = useFixture(
+  'service processes',
+  async () => [] as ServiceProcess[],
+  async (children) => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map((child) => child.exited));
+  },
+);
 
-beforeAll(async () => {
-  db = await createTestDatabase('cluster-many-processes');
-  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-cluster-'));
-  cluster = await startTemporalCluster({
-    ...CLUSTER_DEFAULTS,
-    postgresUrl: testEnv('databaseUrl'),
-    database: clusterDatabases[0],
-    visibilityDatabase: clusterDatabases[1],
-    basePort: await freePortRange(clusterLayout(0, 1).portCount),
-    frontends: 1,
-    dataDir,
-    logLevel: 'warn',
-    log: () => undefined,
-  });
-  receiver = await startReceiver();
+test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the other finishes; no POST twice without a failed attempt', async () => {
   // One environment for all four processes: the same database, cluster and task queue.
-  env = testEnvironment(db, {
+  const env = testEnvironment(db, {
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
     DELIVERY_RETRY_WINDOW: '10m',
     HOST: '127.0.0.1',
     DATABASE_POOL_SIZE: '5',
   });
-}, scaled(900_000));
-
-afterAll(async () => {
-  for (const child of processes) child.kill('SIGKILL');
-  await Promise.all(processes.map((child) => child.exited));
-  await receiver?.close();
-  await cluster?.stop();
-  await dropDatabases(clusterDatabases);
-  await db?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, scaled(120_000));
-
-test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the other finishes; no POST twice without a failed attempt', async () => {
   const workers = [spawnService('worker', env), spawnService('worker', env)];
   const apiPorts = [await freePort(), await freePort()];
   const apis = apiPorts.map((port) => spawnService('api', { ...env, PORT: String(port) }));

@@ -8,7 +8,7 @@ import { useDatabase, useReceiver } from './helpers/fixtures';
 import { freePort } from '../src/dev/free-port';
 import { type PublishAnswer, waitForStatus } from './helpers/scenario';
 import { type ServiceProcess, spawnService } from './helpers/service-process';
-import { callApi, startStack, type Stack, testEnvironment, withAdminKey } from './helpers/stack';
+import { callApi, startStack, type Stack, testEnvironment, withAdminKey, RECONCILE_AT_ONCE } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 let api: ServiceProcess | undefined;
@@ -78,9 +78,7 @@ test('deliveries answered 202 by an API killed before their workflows started ar
   // A worker with the reconciler on the same task queue: it starts and delivers every one of them.
   stack = await startStack(db, {
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
-    MAINTENANCE_SCHEDULES: 'true',
-    RECONCILE_INTERVAL: '1s',
-    RECONCILE_MIN_AGE: '1ms',
+    ...RECONCILE_AT_ONCE,
   });
   await receiver.waitForRequests(deliveries.length, 60_000);
   for (const { deliveryId } of deliveries) await waitForStatus(stack, org, deliveryId, 'delivered', 30_000);

@@ -7,6 +7,7 @@ import { useDatabase, useFixture, useReceiver, useStackStarter } from './helpers
 import { startOwnDevServer } from './helpers/own-dev-server';
 import { type ReceivedRequest, respondWith } from './helpers/receiver';
 import { type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import { RECONCILE_AT_ONCE } from './helpers/stack';
 import { scaled } from './setup/test-env';
 
 const db = useDatabase('fault-temporal');
@@ -55,9 +56,7 @@ test('a delivery waiting in backoff resumes and completes after the Temporal ser
 test('events published while Temporal is down answer 202 at once and the reconciler delivers all of them once it is back', async () => {
   const stack = await stacks.start({
     TEMPORAL_ADDRESS: server.address,
-    MAINTENANCE_SCHEDULES: 'true',
-    RECONCILE_INTERVAL: '1s',
-    RECONCILE_MIN_AGE: '1ms',
+    ...RECONCILE_AT_ONCE,
     // Starts still in flight when the server comes back succeed, eagerly, on a worker that is itself
     // reconnecting: its first workflow task can take seconds, longer than the test's usual 4 s window.
     DELIVERY_RETRY_WINDOW: '2m',

@@ -6,6 +6,7 @@ import type { PoolClient } from 'pg';
 import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
 import { respondWith } from './helpers/receiver';
 import { eventually, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
+import type { Stack } from './helpers/stack';
 
 let lock: PoolClient | undefined;
 
@@ -44,6 +45,18 @@ async function serviceBlockedOn(fragment: string): Promise<void> {
   }, 20_000, `a statement of the service to wait on the lock (${fragment})`);
 }
 
+/** The receiver turns healthy, a person retries while the service is held, the hold goes: the retry delivers. */
+async function retryWhileHeldThenRelease(stack: Stack, org: string, deliveryId: string): Promise<void> {
+  receiver.respond(respondWith(200));
+  const retried = await stack.api('POST', `/webhooks/${org}/deliveries/${deliveryId}/retry`);
+  expect(retried.status).toBe(202);
+  expect(retried.body).toMatchObject({ deliveryId });
+  await release();
+
+  const delivered = await waitForStatus(stack, org, deliveryId, 'delivered', 15_000);
+  expect(delivered.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+}
+
 test('a retry that arrives while the dead letter is being written is honoured', async () => {
   const stack = await stacks.start({ DELIVERY_RETRY_WINDOW: '2s' });
   const org = uniqueOrg();
@@ -54,14 +67,7 @@ test('a retry that arrives while the dead letter is being written is honoured', 
   const { deliveryId } = deliveries[0];
   await serviceBlockedOn('INSERT INTO dead_letters');
 
-  receiver.respond(respondWith(200));
-  const retried = await stack.api('POST', `/webhooks/${org}/deliveries/${deliveryId}/retry`);
-  expect(retried.status).toBe(202);
-  expect(retried.body).toMatchObject({ deliveryId });
-  await release();
-
-  const delivered = await waitForStatus(stack, org, deliveryId, 'delivered', 15_000);
-  expect(delivered.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+  await retryWhileHeldThenRelease(stack, org, deliveryId);
   expect(receiver.requests.filter((r) => r.headers['webhook-id'] === deliveryId).at(-1)).toBeDefined();
 });
 
@@ -76,14 +82,7 @@ test('a retry that arrives while the delivery is being marked expired is honoure
   await holdLock('SELECT 1 FROM deliveries WHERE delivery_id = $1 FOR UPDATE', [deliveryId]);
   await serviceBlockedOn(`status = 'expired'`);
 
-  receiver.respond(respondWith(200));
-  const retried = await stack.api('POST', `/webhooks/${org}/deliveries/${deliveryId}/retry`);
-  expect(retried.status).toBe(202);
-  expect(retried.body).toMatchObject({ deliveryId });
-  await release();
-
-  const delivered = await waitForStatus(stack, org, deliveryId, 'delivered', 15_000);
-  expect(delivered.attempts.at(-1)).toMatchObject({ statusCode: 200 });
+  await retryWhileHeldThenRelease(stack, org, deliveryId);
   const { rows } = await db.pool.query('SELECT retried_at FROM dead_letters WHERE delivery_id = $1', [deliveryId]);
   expect(rows[0].retried_at).toBeInstanceOf(Date);
 });

@@ -4,62 +4,27 @@
  * restarted.
  * One cluster serves the whole file: starting one takes a while, and every test leaves it whole.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { CLUSTER_DEFAULTS, clusterLayout, startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster';
-import { createTestDatabase, dropDatabases, type TestDatabase } from './helpers/database';
 import { describeDelivery } from './helpers/diagnostics';
-import { freePortRange } from '../src/dev/free-port';
-import { type Receiver, type ReceivedRequest, respondWith, startReceiver } from './helpers/receiver';
+import { useDatabase, useReceiver, useStackStarter } from './helpers/fixtures';
+import { type ReceivedRequest, respondWith } from './helpers/receiver';
 import { eventually, type PublishAnswer, publish, subscribe, uniqueOrg, waitForStatus } from './helpers/scenario';
-import { startStack, type Stack } from './helpers/stack';
-import { scaled, testEnv } from './setup/test-env';
+import { RECONCILE_AT_ONCE, type Stack } from './helpers/stack';
+import { useTemporalCluster } from './helpers/temporal-cluster';
+import { scaled } from './setup/test-env';
 
-let cluster: TemporalCluster;
-let dataDir: string;
-let db: TestDatabase;
-let stack: Stack | undefined;
-let receiver: Receiver;
 /** Two frontends behind a balancer, as in production, so that they can be restarted one at a time. */
 const FRONTENDS = 2;
-const suffix = randomBytes(4).toString('hex');
-const clusterDatabases = [`tw_cluster_${suffix}`, `tw_cluster_visibility_${suffix}`];
-
-beforeAll(async () => {
-  db = await createTestDatabase('temporal-cluster');
-  dataDir = await mkdtemp(path.join(tmpdir(), 'tw-cluster-'));
-  cluster = await startTemporalCluster({
-    ...CLUSTER_DEFAULTS,
-    postgresUrl: testEnv('databaseUrl'),
-    database: clusterDatabases[0],
-    visibilityDatabase: clusterDatabases[1],
-    basePort: await freePortRange(clusterLayout(0, FRONTENDS).portCount),
-    frontends: FRONTENDS,
-    dataDir,
-    logLevel: 'warn',
-    log: () => undefined,
-  });
-  // Building the server binaries when scripts/setup has not (a few minutes once), then the start itself.
-}, scaled(900_000));
-
-afterAll(async () => {
-  await cluster?.stop();
-  await dropDatabases(clusterDatabases);
-  await db?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}, scaled(120_000));
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-});
+const db = useDatabase('temporal-cluster');
+const cluster = useTemporalCluster({ frontends: FRONTENDS });
+// Each test its own receiver: deliveries an earlier test left retrying cannot reach the next one's.
+const receiver = useReceiver(undefined, { scope: 'each' });
+// Each test starts the stack it needs; it is stopped after the test, before the receiver closes.
+const stacks = useStackStarter(db);
+let stack: Stack | undefined;
 
 afterEach(async () => {
-  await stack?.stop();
   stack = undefined;
-  await receiver.close();
   // A test that failed half-way leaves the cluster whole for the next one.
   for (const name of cluster.processes) if (cluster.pid(name) === undefined) await cluster.start(name);
 }, scaled(180_000));
@@ -74,7 +39,7 @@ function expectEachDeliveredAtLeastOnce(requests: ReceivedRequest[], deliveryIds
 }
 
 test('a published event is delivered, signed, through the multi-process cluster', async () => {
-  stack = await startStack(db, { TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace });
+  stack = await stacks.start({ TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace });
   const org = uniqueOrg();
   const secret = await subscribe(stack, org, receiver.url);
   const { eventId, deliveries } = await publish(stack, org, { orderId: 'o-1', total: 120 });
@@ -94,7 +59,7 @@ test('a published event is delivered, signed, through the multi-process cluster'
 
 test('a delivery waiting in backoff completes after the history process is killed (SIGKILL) and restarted', async () => {
   receiver.respond(respondWith(503));
-  stack = await startStack(db, {
+  stack = await stacks.start({
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
     DELIVERY_RETRY_INITIAL_INTERVAL: '3s',
@@ -124,7 +89,7 @@ test('a delivery waiting in backoff completes after the history process is kille
 
 test('a burst of 200 deliveries all arrive when the matching process is killed (SIGKILL) mid-burst and restarted', async () => {
   // A config sends at most 10 at once: the rest wait their turn, well within this window.
-  stack = await startStack(db, { TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace, DELIVERY_RETRY_WINDOW: '10m' });
+  stack = await stacks.start({ TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace, DELIVERY_RETRY_WINDOW: '10m' });
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);
 
@@ -162,14 +127,12 @@ test('a burst of 200 deliveries all arrive when the matching process is killed (
 }, scaled(360_000));
 
 test('a rolling restart of the frontends while events are published loses none: every 202 arrives, 503s are retried', async () => {
-  stack = await startStack(db, {
+  stack = await stacks.start({
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
     DELIVERY_RETRY_WINDOW: '10m',
     // Deliveries whose workflow could not be started while the frontend was away are started by the reconciler.
-    MAINTENANCE_SCHEDULES: 'true',
-    RECONCILE_INTERVAL: '1s',
-    RECONCILE_MIN_AGE: '1ms',
+    ...RECONCILE_AT_ONCE,
   });
   const org = uniqueOrg();
   await subscribe(stack, org, receiver.url);

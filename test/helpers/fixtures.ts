@@ -68,7 +68,14 @@ function started(stop: () => Promise<void>): () => Promise<void> {
  * Starts a thing in `beforeAll` and stops it in `afterAll` (`beforeEach`/`afterEach` with scope `each`),
  * and hands it out through a handle.
  */
-export function useFixture<T extends object>(what: string, start: () => Promise<T>, stop: (value: T) => Promise<void>, scope: Scope = 'all'): T {
+export function useFixture<T extends object>(
+  what: string,
+  start: () => Promise<T>,
+  stop: (value: T) => Promise<void>,
+  scope: Scope = 'all',
+  /** Jest's timeout for the start and for the stop, when the default is too short (a Temporal cluster). */
+  timeoutMs?: number,
+): T {
   let value: T | undefined;
   let stopAll: (() => Promise<void>) | undefined;
   (scope === 'each' ? beforeEach : beforeAll)(async () => {
@@ -78,11 +85,11 @@ export function useFixture<T extends object>(what: string, start: () => Promise<
       value = undefined;
       await stop(current);
     });
-  });
+  }, timeoutMs);
   (scope === 'each' ? afterEach : afterAll)(async () => {
     await stopAll?.();
     stopAll = undefined;
-  });
+  }, timeoutMs);
   return handleTo(what, () => value);
 }
 

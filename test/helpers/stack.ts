@@ -46,6 +46,13 @@ export interface Stack extends ApiStack {
   stop(): Promise<void>;
 }
 
+/** The reconciler's Schedule on, every second, for deliveries of any age: what a test of stranded deliveries needs. */
+export const RECONCILE_AT_ONCE = {
+  MAINTENANCE_SCHEDULES: 'true',
+  RECONCILE_INTERVAL: '1s',
+  RECONCILE_MIN_AGE: '1ms',
+};
+
 /** Keys of this test process: generated, never the defaults of anything (the service has none). */
 export const TEST_ADMIN_API_KEY = `twk_admin_${randomBytes(24).toString('hex')}`;
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
