@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate } from '../src/db/migrate';
+import { migrate, NO_TRANSACTION_MARKER } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { useDatabase } from './helpers/fixtures';
 
@@ -75,6 +75,24 @@ test('each migration file runs in a transaction of its own: a failing file rolls
       await other.end();
     }
     expect(await names()).toEqual(['001_first.sql', '002_second.sql']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file marked to run outside a transaction can build an index concurrently; an unmarked one cannot', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-migrations-'));
+  try {
+    writeFileSync(path.join(dir, '001_table.sql'), 'CREATE TABLE concurrent_things (id int);');
+    writeFileSync(path.join(dir, '002_index.sql'), 'CREATE INDEX CONCURRENTLY IF NOT EXISTS concurrent_things_id ON concurrent_things (id);');
+    await expect(migrate(scratch.pool, dir)).rejects.toThrow(/cannot run inside a transaction block/);
+
+    writeFileSync(path.join(dir, '002_index.sql'), `${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS concurrent_things_id ON concurrent_things (id);`);
+    expect((await migrate(scratch.pool, dir)).applied).toEqual(['002_index.sql']);
+    const { rows } = await scratch.pool.query<{ valid: boolean }>(
+      `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'concurrent_things_id'`,
+    );
+    expect(rows).toEqual([{ valid: true }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
