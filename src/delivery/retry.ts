@@ -48,7 +48,7 @@ async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T)
 export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher; publisher: Publisher }) {
 
   /** A finished delivery is not reopened: the same event goes to the same config as a new delivery. */
-  async function redeliver(row: DeliveryRow): Promise<string> {
+  async function redeliver(row: DeliveryRow): Promise<DeliveryRetry> {
     const deliveryId = uuidv7();
     const ref: DeliveryRef = { ...deliveryRefOf(row), deliveryId, workflowId: deliveryWorkflowId(deliveryId) };
     await withTransaction(deps.pool, async (client) => {
@@ -57,7 +57,7 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
       await insertDeliveries(client, event, [ref], row.delivery_id);
     });
     await deps.publisher.startDeliveries([ref]);
-    return deliveryId;
+    return { deliveryId, retriedFrom: row.delivery_id, workflowId: ref.workflowId };
   }
 
   /** Retries one delivery of the org: a refused retry leaves the delivery and its dead letter as they were. */
@@ -68,17 +68,13 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
     // Checked before anything is sent: a refused retry leaves the delivery and its dead letter as they were.
     const refusal = retryRefusal(row.config_id, await getConfig(deps.pool, orgId, row.config_id));
     if (refusal) throw refusal;
-    if (row.status === 'delivered' || row.status === 'expired') {
-      const newId = await redeliver(row);
-      return { deliveryId: newId, retriedFrom: deliveryId, workflowId: deliveryWorkflowId(newId) };
-    }
+    if (row.status === 'delivered' || row.status === 'expired') return redeliver(row);
     try {
       await deps.dispatcher.retry(deliveryRefOf(row), { reason: 'retry requested through the API' });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       // The run finished between our read and the signal.
-      const newId = await redeliver(row);
-      return { deliveryId: newId, retriedFrom: deliveryId, workflowId: deliveryWorkflowId(newId) };
+      return redeliver(row);
     }
     return { deliveryId, workflowId: row.workflow_id };
   }
