@@ -1,7 +1,8 @@
 /**
  * The service as it scales out: two API processes and two worker processes, each its own OS process,
  * on one task queue of a Temporal cluster of separate processes. 2,000 events are published across both
- * APIs; one worker is killed with SIGKILL midway, and the other finishes the work.
+ * APIs; one worker is killed with SIGKILL midway, and the other finishes the work. The reconciler runs,
+ * as in production: a workflow start that fails every try in an API is its to make.
  */
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../src/dev/free-port';
@@ -36,6 +37,9 @@ test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the o
     DELIVERY_RETRY_WINDOW: '10m',
     HOST: '127.0.0.1',
     DATABASE_POOL_SIZE: '5',
+    // The reconciler's Schedule, as production runs it, at a shorter interval than its default 30 s.
+    MAINTENANCE_SCHEDULES: 'true',
+    RECONCILE_INTERVAL: '5s',
   });
   const workers = [spawnService('worker', env), spawnService('worker', env)];
   const apiPorts = [await freePort(), await freePort()];
@@ -93,7 +97,15 @@ test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the o
       const client = new Client({ connection, namespace: cluster.namespace });
       const stack = { client, api: <T>(method: string, route: string) => call<T>(0, method, route) };
       const details = await Promise.all(missing.slice(0, 3).map((id) => describeDelivery(stack, org, id)));
-      return [`${received().size} received; missing by status: ${JSON.stringify(rows.rows)}`, ...details].join('\n');
+      // What the processes warned about: failed starts, a reconciler that could not reach Temporal.
+      const warnings = processes.flatMap((child, i) =>
+        child
+          .logs()
+          .filter((line) => Number(line.level) >= 40)
+          .slice(0, 5)
+          .map((line) => `process ${i} (pid ${child.child.pid}): ${JSON.stringify(line)}`),
+      );
+      return [`${received().size} received; missing by status: ${JSON.stringify(rows.rows)}`, ...details, ...warnings].join('\n');
     } finally {
       await connection.close();
     }
@@ -155,8 +167,18 @@ test('2 APIs and 2 workers deliver 2,000 events; one worker killed midway, the o
   const split = new Map<number, number>();
   for (const pid of workedBy.values()) split.set(pid, (split.get(pid) ?? 0) + 1);
   const survivor = workers[0].child.pid ?? -1;
+  /** How many lines `children` logged with `msg`, or the sum of their `field`. */
+  const logged = (children: ServiceProcess[], msg: string, field?: string) =>
+    children
+      .flatMap((child) => child.logs())
+      .filter((line) => line.msg === msg)
+      .reduce((sum, line) => sum + (field ? Number(line[field] ?? 0) : 1), 0);
   const report = {
     publishedThroughEachApi: publishedBy,
+    // Workflow starts the APIs tried again, those they left pending, and those the reconciler made.
+    startsTriedAgain: logged(apis, 'workflow start failed; trying again', 'deliveries'),
+    startsLeftPending: logged(apis, 'workflow start failed; delivery stays pending'),
+    startedByReconciler: logged(workers, 'reconciled deliveries without a workflow', 'started'),
     lastAttemptBy: { survivor: split.get(survivor) ?? 0, killed: split.get(killedPid ?? -2) ?? 0 },
     postedTwice: duplicated.length,
     activityRetried: retriedActivity.size,

@@ -12,31 +12,60 @@ export interface StartDeps {
   logger: Logger;
 }
 
+/** A start that did not happen: the delivery, and what Temporal (or the client) answered. */
+export interface FailedStart {
+  ref: DeliveryRef;
+  error: unknown;
+}
+
 /**
- * Starts the workflows of deliveries already committed and marks those started. Never rejects: a start
- * that fails leaves its delivery pending, and the reconciler starts it.
+ * Starts the workflows of deliveries already committed and marks those started. Never rejects: it
+ * resolves with the starts that failed, whose deliveries stay pending.
  */
-export async function startCommittedDeliveries(deps: StartDeps, refs: readonly DeliveryRef[]): Promise<void> {
-  if (refs.length === 0) return;
+async function tryStarts(deps: StartDeps, refs: readonly DeliveryRef[]): Promise<FailedStart[]> {
   let started: string[];
+  let failed: FailedStart[];
   try {
     const result = await deps.dispatcher.start(refs);
     started = result.started;
-    for (const { deliveryId, error } of result.failed) {
-      deps.logger.warn({ deliveryId, err: error }, 'workflow start failed; delivery stays pending');
-    }
+    const byId = new Map(refs.map((ref) => [ref.deliveryId, ref]));
+    failed = result.failed.map(({ deliveryId, error }) => ({ ref: byId.get(deliveryId)!, error }));
   } catch (error) {
-    deps.logger.warn({ deliveries: refs.length, err: error }, 'workflow start failed; delivery stays pending');
-    return;
+    return refs.map((ref) => ({ ref, error }));
   }
-  if (started.length === 0) return;
+  if (started.length === 0) return failed;
   try {
     await markWorkflowsStarted(deps.pool, started);
   } catch (error) {
     // Harmless: the reconciler's repeated start of a running workflow starts nothing.
     deps.logger.warn({ err: error }, 'could not mark workflows started');
   }
+  return failed;
 }
+
+function logFailedStarts(logger: Logger, failed: readonly FailedStart[], attempts: number): void {
+  for (const { ref, error } of failed) {
+    logger.warn({ deliveryId: ref.deliveryId, attempts, err: error }, 'workflow start failed; delivery stays pending');
+  }
+}
+
+/**
+ * Starts the workflows of deliveries already committed and marks those started, once: the caller (a
+ * request that waits for its starts) is waiting. Never rejects: a start that fails leaves its delivery
+ * pending, and the reconciler starts it.
+ */
+export async function startCommittedDeliveries(deps: StartDeps, refs: readonly DeliveryRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  logFailedStarts(deps.logger, await tryStarts(deps, refs), 1);
+}
+
+/**
+ * How long the starter waits before each new try of the starts that failed (a deadline passed while
+ * Temporal was busy, a connection was reset). A start that succeeded although its answer was lost
+ * starts nothing the second time (the workflow id is the delivery's). After the last, the delivery is
+ * left to the reconciler.
+ */
+export const START_RETRY_DELAYS_MS: readonly number[] = [500, 2_000, 5_000];
 
 export type StarterConfig = Pick<Config, 'PUBLISH_START_CONCURRENCY' | 'PUBLISH_START_QUEUE_LIMIT' | 'PUBLISH_START_DRAIN_GRACE'>;
 
@@ -47,22 +76,28 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * Starts the workflows of committed deliveries after the request that wrote them has been answered
  * (PUBLISH_STARTS_AFTER_ANSWER). In memory, in the API process: `enqueue` wakes it at once, it keeps at
  * most PUBLISH_START_CONCURRENCY starts in flight and at most PUBLISH_START_QUEUE_LIMIT deliveries
- * waiting, and `drain` lets it finish at shutdown. What it never starts (a full queue, a failed start,
- * a killed process) is pending in Postgres, where the reconciler finds it. Nothing it does rejects.
+ * waiting, and `drain` lets it finish at shutdown. A start that fails is tried again after each of
+ * START_RETRY_DELAYS_MS. What it never starts (a full queue, a start that failed every try, a killed process) is pending in Postgres, where the reconciler finds it. Nothing it does rejects.
  */
-export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig }) {
+export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig; retryDelaysMs?: readonly number[] }) {
   const concurrency = deps.config.PUBLISH_START_CONCURRENCY;
   const queueLimit = deps.config.PUBLISH_START_QUEUE_LIMIT;
-  /** One entry per enqueue: its refs, and the start bound to the enqueuing request's context (trace, log fields). */
-  const queue: { refs: DeliveryRef[]; start: (refs: DeliveryRef[]) => Promise<void> }[] = [];
+  const retryDelaysMs = deps.retryDelaysMs ?? START_RETRY_DELAYS_MS;
+  /**
+   * One entry per enqueue (or per new try): its refs, the tries made so far, and the start bound to the
+   * enqueuing request's context (trace, log fields).
+   */
+  const queue: { refs: DeliveryRef[]; tries: number; start: (refs: DeliveryRef[]) => Promise<FailedStart[]> }[] = [];
   let queued = 0;
   let inFlight = 0;
+  /** Deliveries whose start failed, waiting for their next try. */
+  let waiting = 0;
   let scheduled = false;
   let overflow = { dropped: 0, loggedAt: Number.NEGATIVE_INFINITY };
   const idle = new Set<() => void>();
 
   const settleIdle = (): void => {
-    if (queued > 0 || inFlight > 0) return;
+    if (queued > 0 || inFlight > 0 || waiting > 0) return;
     for (const resolve of idle) resolve();
     idle.clear();
   };
@@ -81,11 +116,32 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig 
       inFlight += refs.length;
       head
         .start(refs)
+        .then((failed) => retryLater(head, failed))
         .catch((error: unknown) => deps.logger.error({ err: error }, 'workflow starts failed; deliveries stay pending'))
         .finally(() => finished(refs.length))
         .catch(() => undefined);
     }
     settleIdle();
+  }
+
+  /** Queues the failed starts of `entry` again after the next delay, or, after the last, leaves them to the reconciler. */
+  function retryLater(entry: (typeof queue)[number], failed: readonly FailedStart[]): void {
+    if (failed.length === 0) return;
+    const tries = entry.tries + 1;
+    const delay = retryDelaysMs[tries - 1];
+    if (delay === undefined) {
+      logFailedStarts(deps.logger, failed, tries);
+      return;
+    }
+    const refs = failed.map(({ ref }) => ref);
+    waiting += refs.length;
+    deps.logger.info({ deliveries: refs.length, tries, err: failed[0].error, retryInMs: delay }, 'workflow start failed; trying again');
+    setTimeout(() => {
+      waiting -= refs.length;
+      queue.push({ refs, tries, start: entry.start });
+      queued += refs.length;
+      pump();
+    }, delay).unref();
   }
 
   function leftToReconciler(count: number): void {
@@ -110,7 +166,7 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig 
       const kept = refs.slice(0, room);
       if (kept.length < refs.length) leftToReconciler(refs.length - kept.length);
       if (kept.length === 0) return;
-      queue.push({ refs: kept, start: AsyncResource.bind((batch: DeliveryRef[]) => startCommittedDeliveries(deps, batch)) });
+      queue.push({ refs: kept, tries: 0, start: AsyncResource.bind((batch: DeliveryRef[]) => tryStarts(deps, batch)) });
       queued += kept.length;
       if (scheduled) return;
       scheduled = true;
@@ -120,9 +176,9 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig 
       });
     },
 
-    /** Deliveries waiting for a start, and starts in flight. */
-    stats(): { queued: number; inFlight: number } {
-      return { queued, inFlight };
+    /** Deliveries waiting for a start, starts in flight, and failed starts waiting for their next try. */
+    stats(): { queued: number; inFlight: number; waiting: number } {
+      return { queued, inFlight, waiting };
     },
 
     /**
@@ -131,7 +187,7 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig 
      */
     drain(graceMs: number = deps.config.PUBLISH_START_DRAIN_GRACE): Promise<void> {
       pump();
-      if (queued === 0 && inFlight === 0) return Promise.resolve();
+      if (queued === 0 && inFlight === 0 && waiting === 0) return Promise.resolve();
       return new Promise((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
@@ -139,7 +195,7 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig 
           resolve();
         };
         const timer = setTimeout(() => {
-          deps.logger.warn({ queued, inFlight }, 'stopped before every workflow start was made; deliveries stay pending for the reconciler');
+          deps.logger.warn({ queued, inFlight, waiting }, 'stopped before every workflow start was made; deliveries stay pending for the reconciler');
           done();
         }, graceMs);
         idle.add(done);

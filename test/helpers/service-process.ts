@@ -8,6 +8,8 @@ const ENTRY_POINTS = { api: 'src/api/server.ts', worker: 'src/worker/main.ts' } 
 
 export interface ServiceProcess {
   child: ChildProcess;
+  /** The log lines (JSON) written so far. */
+  logs(): readonly Record<string, unknown>[];
   /** Resolves with the first log line whose `msg` matches. */
   waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
@@ -51,6 +53,7 @@ export function spawnService(role: keyof typeof ENTRY_POINTS, env: Record<string
     child,
     exited,
     kill: (signal) => child.kill(signal),
+    logs: () => lines,
     waitForLog(msg, waitMs = 30_000) {
       const timeoutMs = scaled(waitMs);
       const seen = lines.find((line) => line.msg === msg);
