@@ -1,7 +1,9 @@
 /** Writing configs: a put or a patch in one transaction that announces a config it disables, and the signing secret read and rotated. */
 import { generateSecret } from '../core/signing';
 import { ConfigNotFoundError, InvalidInputError } from '../core/errors';
+import type { ReceiverAuth } from '../core/receiver-auth';
 import type { SecretBox } from '../core/secret-box';
+import type { ConfigChecks } from './config-checks';
 import { announceConfigDisabled } from './config-health';
 import type { DeliveryRef } from './dispatcher';
 import type { Publisher } from './publisher';
@@ -11,7 +13,7 @@ import type { Queryable } from '../db/pool';
 import { findUnknownEventTypes } from '../db/event-types';
 
 /** A config's fields as a request gives them: its receiver credentials in the clear, sealed here before they are stored. */
-export type ConfigInput = Omit<ConfigFields, 'auth'> & { auth: object | null };
+export type ConfigInput = Omit<ConfigFields, 'auth'> & { auth: ReceiverAuth | null };
 
 /** The fields a patch changes; those left undefined keep their stored value. */
 export type ConfigChanges = { [K in keyof ConfigInput]?: ConfigInput[K] | undefined };
@@ -48,8 +50,11 @@ async function assertRegistered(db: Queryable, eventNames: readonly string[]): P
   }
 }
 
-export function createConfigService(deps: { pool: Pool; publisher: Publisher; box: SecretBox; secretRotationOverlapMs: number }) {
+export function createConfigService(deps: { pool: Pool; publisher: Publisher; box: SecretBox; checks: ConfigChecks; secretRotationOverlapMs: number }) {
   const { box } = deps;
+  /** The checks of src/delivery/config-checks.ts on the fields a write or a patch gives. */
+  const check = (fields: ConfigChanges): Promise<void> =>
+    deps.checks.check({ url: fields.url, auth: fields.auth, transform: fields.transform, retry: fields.retryPolicy });
   const sealAuth = (auth: object | null): string | null => (auth === null ? null : box.encrypt(JSON.stringify(auth)));
   /**
    * A write that disables an enabled config announces it through `webhook.config.disabled`, written in the
@@ -60,6 +65,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
 
   /** Creates or replaces a config; the signing secret given, or one generated, is returned only when the config is created. */
   async function put(orgId: string, configId: string, input: ConfigInput, secret: string | undefined): Promise<{ created: boolean; config: WebhookConfigRow; secret?: string }> {
+    await check(input);
     await assertRegistered(deps.pool, input.eventNames);
     const fields: ConfigFields = { ...input, eventNames: [...new Set(input.eventNames)], auth: sealAuth(input.auth) };
     const generated = secret ?? generateSecret();
@@ -75,6 +81,7 @@ export function createConfigService(deps: { pool: Pool; publisher: Publisher; bo
 
   /** Changes the given fields of a config and keeps the others. */
   async function patch(orgId: string, configId: string, changes: ConfigChanges): Promise<WebhookConfigRow> {
+    await check(changes);
     const { updated, refs } = await withTransaction(deps.pool, async (client) => {
       const current = await getConfigForUpdate(client, orgId, configId);
       if (!current) throw new ConfigNotFoundError(configId);

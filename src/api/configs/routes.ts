@@ -1,25 +1,15 @@
 /** Routes of the configs resource: write, read, delete, the signing secret and its rotation, and test sends. */
 import { Router } from 'express';
-import { destinationGuardFor } from '../../core/destinations';
 import type { Config } from '../../config';
+import { createConfigChecks } from '../../delivery/config-checks';
 import { createConfigService } from '../../delivery/configs';
 import type { Publisher } from '../../delivery/publisher';
-import type { RetryPolicyInput } from '../../shared/retry-policy';
-import type { Transform } from '../../shared/transform';
 import type { TestSender } from '../../delivery/test-send';
-import { importJwtKey, JwtKeyError } from '../../core/jwt-auth';
-import { openReceiverAuth, type ReceiverAuth } from '../../core/receiver-auth';
+import { openReceiverAuth } from '../../core/receiver-auth';
 import { secretBoxFor } from '../../core/secret-box';
 import { listQuery, orgParams, parseInput } from '../common/schema';
-import { NotFoundError, ValidationError } from '../errors';
-import {
-  assertTransformCompiles,
-  configParams,
-  patchConfigBody,
-  putConfigBody,
-  retryPolicyErrors,
-  testSendBody,
-} from './schema';
+import { NotFoundError } from '../errors';
+import { configParams, patchConfigBody, putConfigBody, testSendBody } from './schema';
 import { configView, type TestSendView } from './view';
 import { deleteConfig, getConfig, listConfigs, type WebhookConfigRow } from '../../db/configs';
 import { type Pool } from '../../db/pool';
@@ -39,50 +29,18 @@ type ConfigsConfig = Pick<
 export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSender: TestSender; config: ConfigsConfig }): Router {
   const router = Router();
   const box = secretBoxFor(deps.config);
-  const guard = destinationGuardFor(deps.config);
   const view = (row: WebhookConfigRow, secret?: string) => configView(row, { auth: openReceiverAuth(box, row.auth), secret });
-  /** Literal internal addresses are refused when stored; names are checked again on every connect. */
-  const assertDestination = (url: string | undefined, field = 'url'): void => {
-    const reason = url === undefined ? undefined : guard.checkUrl(url);
-    if (reason) throw new ValidationError([{ field, message: reason }]);
-  };
-  /** The OAuth token endpoint is fetched by the worker too: the same rules apply to it. */
-  const assertAuthDestination = (auth: ReceiverAuth | null | undefined): void => {
-    if (auth?.type === 'oauth2') assertDestination(auth.tokenUrl, 'auth.tokenUrl');
-  };
-  const retryBounds = {
-    minIntervalMs: deps.config.RETRY_POLICY_MIN_INTERVAL,
-    maxWindowMs: deps.config.RETRY_POLICY_MAX_WINDOW,
-    maxAttempts: deps.config.RETRY_POLICY_MAX_ATTEMPTS,
-  };
-  const assertRetryPolicy = (policy: RetryPolicyInput | null | undefined): void => {
-    const errors = policy ? retryPolicyErrors(policy, retryBounds) : [];
-    if (errors.length > 0) throw new ValidationError(errors);
-  };
-  /** A JWT key that cannot sign with its algorithm is refused when stored, not at the first delivery. */
-  const assertJwtKey = async (auth: ReceiverAuth | null | undefined): Promise<void> => {
-    if (auth?.type !== 'jwt') return;
-    try {
-      await importJwtKey(auth);
-    } catch (error) {
-      if (error instanceof JwtKeyError) throw new ValidationError([{ field: 'auth.key', message: error.message }]);
-      throw error;
-    }
-  };
-  /** Every check a config's written fields must pass, in a write or a patch alike. */
-  const assertConfigInput = async (input: { url?: string; auth?: ReceiverAuth | null; transform?: Transform | null; retry?: RetryPolicyInput | null }): Promise<void> => {
-    assertDestination(input.url);
-    assertAuthDestination(input.auth);
-    await assertJwtKey(input.auth);
-    assertTransformCompiles(input.transform);
-    assertRetryPolicy(input.retry);
-  };
-  const service = createConfigService({ pool: deps.pool, publisher: deps.publisher, box, secretRotationOverlapMs: deps.config.SECRET_ROTATION_OVERLAP });
+  const service = createConfigService({
+    pool: deps.pool,
+    publisher: deps.publisher,
+    box,
+    checks: createConfigChecks({ config: deps.config }),
+    secretRotationOverlapMs: deps.config.SECRET_ROTATION_OVERLAP,
+  });
 
   router.put('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const body = parseInput(putConfigBody, req.body);
-    await assertConfigInput(body);
     const { secret, retry, ...input } = body;
     const { created, config, secret: shown } = await service.put(
       orgId,
@@ -115,7 +73,6 @@ export function configsRouter(deps: { pool: Pool; publisher: Publisher; testSend
   router.patch('/webhooks/:orgId/configs/:configId', async (req, res) => {
     const { orgId, configId } = parseInput(configParams, req.params, 'path');
     const patch = parseInput(patchConfigBody, req.body);
-    await assertConfigInput(patch);
     const { retry, ...changes } = patch;
     res.json(view(await service.patch(orgId, configId, { ...changes, retryPolicy: retry })));
   });

@@ -3,13 +3,10 @@ import { z } from 'zod';
 import { JWT_ALGORITHMS } from '../../core/jwt-auth';
 import { isValidSecret } from '../../core/signing';
 import { parseDurationMs } from '../../shared/durations';
-import type { RetryPolicyInput } from '../../shared/retry-policy';
 import { dataSchema, eventNameSchema, eventPatternSchema, idSchema, webhookUrlSchema } from '../common/schema';
-import { ValidationError } from '../errors';
 import { MAX_CONCURRENCY, MAX_TIMEOUT_MS } from '../../core/limits';
 import type { ReceiverAuth } from '../../core/receiver-auth';
-import { type Transform } from '../../shared/transform';
-import { compileTransform, TransformCompileError, transformSchema } from '../../delivery/transform';
+import { transformSchema } from '../../delivery/transform';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 const RESERVED_HEADER = /^(host|content-length|content-type|webhook-.*)$/i;
@@ -77,32 +74,6 @@ export const retryPolicySchema = z.strictObject({
   maxAttempts: z.number().int().min(1).optional(),
 });
 
-/** The operator's bounds on a config's retry policy (RETRY_POLICY_* in the configuration). */
-export interface RetryPolicyBounds {
-  minIntervalMs: number;
-  maxWindowMs: number;
-  maxAttempts: number;
-}
-
-const msOf = (value: string | number): number => (typeof value === 'number' ? value : (parseDurationMs(value) ?? 0));
-const describeMs = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-
-/** Fields of a retry policy outside the operator's bounds, each named `retry.{field}`. */
-export function retryPolicyErrors(policy: RetryPolicyInput, bounds: RetryPolicyBounds): { field: string; message: string }[] {
-  const errors: { field: string; message: string }[] = [];
-  for (const field of ['initialInterval', 'maxInterval', 'window'] as const) {
-    const value = policy[field];
-    if (value === undefined) continue;
-    const ms = msOf(value);
-    if (ms < bounds.minIntervalMs) errors.push({ field: `retry.${field}`, message: `must be at least ${describeMs(bounds.minIntervalMs)}` });
-    else if (ms > bounds.maxWindowMs) errors.push({ field: `retry.${field}`, message: `must be at most ${describeMs(bounds.maxWindowMs)}` });
-  }
-  if (policy.maxAttempts !== undefined && policy.maxAttempts > bounds.maxAttempts) {
-    errors.push({ field: 'retry.maxAttempts', message: `must be at most ${bounds.maxAttempts}` });
-  }
-  return errors;
-}
-
 const eventNamesSchema = z
   .array(z.union([z.literal('*'), eventNameSchema]))
   .min(1, 'subscribe to at least one event name, or ["*"]')
@@ -162,14 +133,3 @@ export const testSendBody = z.strictObject({
 });
 
 export const configParams = z.object({ orgId: idSchema, configId: idSchema });
-
-/** A transform is compiled when stored: one that does not compile gets 422 naming its position. */
-export function assertTransformCompiles(transform: Transform | null | undefined, field = 'transform'): void {
-  if (transform === null || transform === undefined) return;
-  try {
-    compileTransform(transform);
-  } catch (error) {
-    if (error instanceof TransformCompileError) throw new ValidationError([{ field, message: error.message }]);
-    throw error;
-  }
-}

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import { createTransformTester } from '../../delivery/transform-test';
 import { parseInput } from '../common/schema';
-import { assertTransformCompiles } from '../configs/schema';
+import { assertTransformCompiles } from '../../delivery/config-checks';
 import { transformTestBody } from './schema';
 import type { transformResultSchema } from './view';
 
