@@ -7,6 +7,7 @@ import { createPartitionsAhead, type HistoryPurge, listRetirableDays, purgeExpir
 import type { ConfigHealth } from '../delivery/config-health';
 import { type DeliveryDispatcher, deliveryRefOf } from '../delivery/dispatcher';
 import type { Logger } from '../logger';
+import { forEachLimited } from '../shared/limited';
 import { deliveryWorkflowId, type ReconcileResult, type RetentionResult } from '../shared/temporal';
 
 
@@ -55,11 +56,11 @@ export function createMaintenanceActivities(deps: {
   async function deadLetterStranded(result: ReconcileResult): Promise<void> {
     const rows = await listDeliveriesToCheck(deps.pool, deps.config.RECONCILE_CHECK_INTERVAL, CHECK_BATCH);
     const leftAlone: string[] = [];
-    let next = 0;
     let unreachable: unknown;
-    const lanes = Array.from({ length: Math.min(CHECK_CONCURRENCY, rows.length) }, async () => {
-      while (next < rows.length && unreachable === undefined) {
-        const row = rows[next++];
+    await forEachLimited(
+      rows,
+      CHECK_CONCURRENCY,
+      async (row) => {
         try {
           const run = await deps.dispatcher.inspect(row.workflow_id ?? deliveryWorkflowId(row.delivery_id));
           if (run.kind === 'abnormal') {
@@ -77,9 +78,9 @@ export function createMaintenanceActivities(deps: {
           result.failed += 1;
         }
         Context.current().heartbeat();
-      }
-    });
-    await Promise.all(lanes);
+      },
+      () => unreachable !== undefined,
+    );
     await markWorkflowsChecked(deps.pool, leftAlone);
     if (unreachable !== undefined) deps.logger.warn({ err: unreachable }, 'reconciler could not check every delivery in flight');
   }

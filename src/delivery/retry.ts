@@ -10,6 +10,7 @@ import { type DeliveryRow, getDelivery, insertDeliveries } from '../db/deliverie
 import { uuidv7 } from '../db/ids';
 import { type Pool, withTransaction } from '../db/pool';
 import { getEvent } from '../db/events';
+import { forEachLimited } from '../shared/limited';
 
 /** Most dead letters one bulk retry takes on; the rest wait for another request. */
 const BULK_RETRY_LIMIT = 1000;
@@ -30,19 +31,6 @@ function retryRefusal(configId: string, config: ConfigState | undefined): Config
   if (!config) return new ConfigDeletedError(configId);
   if (!config.enabled) return new ConfigDisabledError(configId, config.disabled_reason);
   return undefined;
-}
-
-async function mapLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<boolean>): Promise<number> {
-  let next = 0;
-  let succeeded = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (await work(item)) succeeded++;
-    }
-  });
-  await Promise.all(lanes);
-  return succeeded;
 }
 
 export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher; publisher: Publisher }) {
@@ -90,13 +78,13 @@ export function createRetrier(deps: { pool: Pool; dispatcher: DeliveryDispatcher
       if (refusal) skipped.push({ deliveryId: row.delivery_id, configId: row.config_id, reason: refusal.message });
       return !refusal;
     });
-    const retried = await mapLimited(retryable, SIGNAL_CONCURRENCY, async (row) => {
+    let retried = 0;
+    await forEachLimited(retryable, SIGNAL_CONCURRENCY, async (row) => {
       try {
         await deps.dispatcher.retry(deliveryRefOf(row), { reason: 'bulk dead-letter retry through the API' });
-        return true;
+        retried += 1;
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-        throw error;
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
     });
     return { retried, matched: rows.length, skipped };
