@@ -118,7 +118,7 @@ test('a start that fails is tried again after each delay, and only the failed on
       callTimes.push(performance.now());
       // The first call throws (a connection lost); the second fails its first start (a deadline); then all succeed.
       if (calls.length === 1) throw new Error('connection lost');
-      const failed = calls.length === 2 ? [{ deliveryId: batch[0].deliveryId, error: new Error('deadline exceeded') }] : [];
+      const failed = calls.length === 2 ? [{ ref: batch[0], error: new Error('deadline exceeded') }] : [];
       return { started: batch.slice(failed.length).map((ref) => ref.deliveryId), failed };
     },
   } as unknown as DeliveryDispatcher;
@@ -146,7 +146,7 @@ test('a start that fails every try is left pending after the last, said once per
   const dispatcher = {
     async start(batch: readonly DeliveryRef[]) {
       for (const ref of batch) tries.set(ref.deliveryId, (tries.get(ref.deliveryId) ?? 0) + 1);
-      const failed = batch.filter((ref) => failing.has(ref.deliveryId)).map((ref) => ({ deliveryId: ref.deliveryId, error: new Error('unavailable') }));
+      const failed = batch.filter((ref) => failing.has(ref.deliveryId)).map((ref) => ({ ref, error: new Error('unavailable') }));
       return { started: batch.filter((ref) => !failing.has(ref.deliveryId)).map((ref) => ref.deliveryId), failed };
     },
   } as unknown as DeliveryDispatcher;

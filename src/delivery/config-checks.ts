@@ -1,6 +1,6 @@
 /** The checks a config's written fields pass before it is stored: destinations, JWT key, transform and retry bounds. */
 import type { Config } from '../config';
-import { type DestinationGuard, destinationGuardFor } from '../core/destinations';
+import { destinationGuardFor } from '../core/destinations';
 import { type FieldProblem, InvalidFieldError, InvalidInputError } from '../core/errors';
 import { importJwtKey, JwtKeyError } from '../core/jwt-auth';
 import type { ReceiverAuth } from '../core/receiver-auth';
@@ -63,8 +63,8 @@ export type ConfigChecksConfig = Pick<
  * Every check a config's written fields must pass, in a write or a patch alike. Each refusal is an
  * InvalidFieldError (or InvalidInputError, for several retry fields) naming the field.
  */
-export function createConfigChecks(deps: { config: ConfigChecksConfig; guard?: DestinationGuard }) {
-  const guard = deps.guard ?? destinationGuardFor(deps.config);
+export function createConfigChecks(deps: { config: ConfigChecksConfig }) {
+  const guard = destinationGuardFor(deps.config);
   const bounds: RetryPolicyBounds = {
     minIntervalMs: deps.config.RETRY_POLICY_MIN_INTERVAL,
     maxWindowMs: deps.config.RETRY_POLICY_MAX_WINDOW,

@@ -45,6 +45,12 @@ export const deliveryRefOf = (row: {
   retryPolicy: row.retry_policy ?? null,
 });
 
+/** A start that did not happen: the delivery, and what Temporal (or the client) answered. */
+export interface FailedStart {
+  ref: DeliveryRef;
+  error: unknown;
+}
+
 /**
  * Where the latest run of a delivery's workflow stands. `abnormal`: it was terminated, timed out, failed
  * or was cancelled, so nothing will ever finish the delivery; `reason` says which, for its dead letter.
@@ -112,7 +118,7 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
 
   return {
     /** Starts one workflow per delivery, concurrently. Resolves with the ids that have a workflow. */
-    async start(refs: readonly DeliveryRef[]): Promise<{ started: string[]; failed: { deliveryId: string; error: unknown }[] }> {
+    async start(refs: readonly DeliveryRef[]): Promise<{ started: string[]; failed: FailedStart[] }> {
       const results = await Promise.allSettled(
         refs.map(async (ref) => {
           try {
@@ -126,10 +132,10 @@ export function createDeliveryDispatcher(deps: { temporal: Client; config: Dispa
         }),
       );
       const started: string[] = [];
-      const failed: { deliveryId: string; error: unknown }[] = [];
+      const failed: FailedStart[] = [];
       results.forEach((result, i) => {
         if (result.status === 'fulfilled') started.push(result.value);
-        else failed.push({ deliveryId: refs[i].deliveryId, error: result.reason });
+        else failed.push({ ref: refs[i], error: result.reason });
       });
       return { started, failed };
     },

@@ -4,18 +4,12 @@ import type { Config } from '../config';
 import { markWorkflowsStarted } from '../db/deliveries';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
-import type { DeliveryDispatcher, DeliveryRef } from './dispatcher';
+import type { DeliveryDispatcher, DeliveryRef, FailedStart } from './dispatcher';
 
 export interface StartDeps {
   pool: Pool;
   dispatcher: DeliveryDispatcher;
   logger: Logger;
-}
-
-/** A start that did not happen: the delivery, and what Temporal (or the client) answered. */
-export interface FailedStart {
-  ref: DeliveryRef;
-  error: unknown;
 }
 
 /**
@@ -26,10 +20,7 @@ async function tryStarts(deps: StartDeps, refs: readonly DeliveryRef[]): Promise
   let started: string[];
   let failed: FailedStart[];
   try {
-    const result = await deps.dispatcher.start(refs);
-    started = result.started;
-    const byId = new Map(refs.map((ref) => [ref.deliveryId, ref]));
-    failed = result.failed.map(({ deliveryId, error }) => ({ ref: byId.get(deliveryId)!, error }));
+    ({ started, failed } = await deps.dispatcher.start(refs));
   } catch (error) {
     return refs.map((ref) => ({ ref, error }));
   }
@@ -77,7 +68,8 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * (PUBLISH_STARTS_AFTER_ANSWER). In memory, in the API process: `enqueue` wakes it at once, it keeps at
  * most PUBLISH_START_CONCURRENCY starts in flight and at most PUBLISH_START_QUEUE_LIMIT deliveries
  * waiting, and `drain` lets it finish at shutdown. A start that fails is tried again after each of
- * START_RETRY_DELAYS_MS. What it never starts (a full queue, a start that failed every try, a killed process) is pending in Postgres, where the reconciler finds it. Nothing it does rejects.
+ * START_RETRY_DELAYS_MS. What it never starts (a full queue, a start that failed every try, a killed
+ * process) is pending in Postgres, where the reconciler finds it. Nothing it does rejects.
  */
 export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig; retryDelaysMs?: readonly number[] }) {
   const concurrency = deps.config.PUBLISH_START_CONCURRENCY;
@@ -96,8 +88,11 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig;
   let overflow = { dropped: 0, loggedAt: Number.NEGATIVE_INFINITY };
   const idle = new Set<() => void>();
 
+  /** Nothing queued, in flight or waiting for a new try. */
+  const isIdle = (): boolean => queued === 0 && inFlight === 0 && waiting === 0;
+
   const settleIdle = (): void => {
-    if (queued > 0 || inFlight > 0 || waiting > 0) return;
+    if (!isIdle()) return;
     for (const resolve of idle) resolve();
     idle.clear();
   };
@@ -187,7 +182,7 @@ export function createDeliveryStarter(deps: StartDeps & { config: StarterConfig;
      */
     drain(graceMs: number = deps.config.PUBLISH_START_DRAIN_GRACE): Promise<void> {
       pump();
-      if (queued === 0 && inFlight === 0 && waiting === 0) return Promise.resolve();
+      if (isIdle()) return Promise.resolve();
       return new Promise((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
